@@ -1,0 +1,1 @@
+export type { ByteStream, ByteStreamHandlers } from "./byte-stream.js"

@@ -1,0 +1,32 @@
+/**
+ * @packageDocumentation
+ *
+ * The interfaces, value types and typed errors shared by every `@p2p` package. Layers depend on
+ * this package only, never on each other, so any layer can be replaced by an implementation of
+ * its interface here.
+ *
+ * @example
+ * ```ts
+ * import { nodeIdFromPublicKey, parseNetAddress } from '@p2p/types'
+ *
+ * const addr = await parseNetAddress('deadbeefdeadbeefdeadbeefdeadbeefdeadbeef@1.2.3.4:26656')
+ * console.log(addr.id, addr.ip, addr.port)
+ * ```
+ */
+export * from './addrbook.js'
+export * from './channel.js'
+export * from './connection.js'
+export * from './errors.js'
+export * from './events.js'
+export * from './logger.js'
+export * from './metrics.js'
+export * from './net-address.js'
+export * from './node-id.js'
+export * from './node-info.js'
+export * from './node-key.js'
+export * from './peer.js'
+export * from './peer-manager.js'
+export * from './reactor.js'
+export * from './startable.js'
+export * from './switch.js'
+export * from './transport.js'

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto'
+import { InvalidNodeIdError } from './errors.js'
+
+/**
+ * A node's identity: lowercase hex of the first 20 bytes of SHA-256 of its ed25519 public key
+ * (40 characters). Values of this type come from {@link nodeIdFromPublicKey} or
+ * {@link parseNodeId}; addresses decoded from the network carry the text they were sent.
+ */
+export type NodeID = string & { readonly __brand: 'NodeID' }
+
+/** Byte length of a node ID (the truncated SHA-256). */
+export const NODE_ID_BYTE_LENGTH = 20
+
+const HEX_ID = /^[0-9a-fA-F]{40}$/
+
+/** Derives the node ID of an ed25519 public key (32 bytes). */
+export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeID {
+  if (publicKey.length !== 32) {
+    throw new InvalidNodeIdError(`ed25519 public key must be 32 bytes, got ${publicKey.length}`)
+  }
+  return createHash('sha256').update(publicKey).digest().subarray(0, NODE_ID_BYTE_LENGTH).toString('hex') as NodeID
+}
+
+/**
+ * Go's `validateID`: the reason `id` is not a node ID, or `undefined` when it is one.
+ * Uppercase hex passes, as in Go; IDs are compared as strings, so we only ever emit lowercase.
+ */
+export function nodeIdProblem(id: string): string | undefined {
+  if (id.length === 0) return 'no ID'
+  if (HEX_ID.test(id)) return undefined
+  const bad = id.search(/[^0-9a-fA-F]/)
+  if (bad !== -1) return `encoding/hex: invalid byte: U+${id.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(id[bad])}`
+  if (id.length % 2 === 1) return 'encoding/hex: odd length hex string'
+  return `invalid hex length - got ${id.length / 2}, expected ${NODE_ID_BYTE_LENGTH}`
+}
+
+/** True when `id` is 40 hex characters. */
+export function isNodeId(id: unknown): id is NodeID {
+  return typeof id === 'string' && HEX_ID.test(id)
+}
+
+/** Returns `id` as a {@link NodeID}, or throws {@link InvalidNodeIdError} naming the problem. */
+export function parseNodeId(id: string): NodeID {
+  const problem = nodeIdProblem(id)
+  if (problem !== undefined) throw new InvalidNodeIdError(problem)
+  return id as NodeID
+}

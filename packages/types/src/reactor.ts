@@ -1,0 +1,31 @@
+import type { ChannelDescriptor } from './channel.js'
+import type { Peer } from './peer.js'
+import type { Startable } from './startable.js'
+import type { SwitchFacade } from './switch.js'
+
+/** A message received from a peer on one channel. */
+export interface Envelope {
+  readonly channelId: number
+  readonly src: Peer
+  readonly message: Uint8Array
+}
+
+/**
+ * A protocol handler that owns some channels (PEX, consensus, mempool, ...). The switch calls
+ * `initPeer` before a peer's connection starts, `addPeer` after, and `removePeer` once when it
+ * goes away.
+ */
+export interface Reactor extends Partial<Startable> {
+  readonly name: string
+  channels(): ChannelDescriptor[]
+  /** Called once, before `start`, with the narrow view of the switch a reactor may use. */
+  attach(sw: SwitchFacade): void
+  initPeer?(peer: Peer): void
+  addPeer?(peer: Peer): void
+  removePeer?(peer: Peer, reason: unknown): void
+  /**
+   * A message for one of this reactor's channels. Must not block or await (it runs on the
+   * connection's read path and would stall ping/pong): queue internally. Throwing stops the peer.
+   */
+  receive(envelope: Envelope): void
+}

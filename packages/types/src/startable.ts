@@ -1,0 +1,24 @@
+/** Options accepted by every operation that can wait. */
+export interface AbortOptions {
+  /** Aborting it rejects the operation with an `AbortError` and releases what it holds. */
+  signal?: AbortSignal
+}
+
+/**
+ * A component that owns sockets or timers. `start` and `stop` are idempotent; after `stop`
+ * resolves, the component holds no socket, timer or pending promise.
+ */
+export interface Startable {
+  start(): void | Promise<void>
+  stop(): void | Promise<void>
+}
+
+/** True when `obj` has `start` and `stop` methods. */
+export function isStartable(obj: unknown): obj is Startable {
+  return (
+    typeof obj === 'object' &&
+    obj !== null &&
+    typeof (obj as Partial<Startable>).start === 'function' &&
+    typeof (obj as Partial<Startable>).stop === 'function'
+  )
+}
