@@ -12,7 +12,7 @@ export default defineConfig({
     ]
   },
   test: {
-    include: ['packages/*/test/**/*.spec.ts', 'examples/**/*.spec.ts'],
+    include: ['packages/*/test/**/*.spec.ts', 'examples/**/*.spec.ts', 'scripts/test/**/*.spec.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'packages/*/test/interop/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
