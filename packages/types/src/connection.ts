@@ -1,3 +1,4 @@
+import type { ChannelDescriptor } from './channel.js'
 import type { NetAddress } from './net-address.js'
 import type { NodeInfo } from './node-info.js'
 import type { AbortOptions } from './startable.js'
@@ -47,8 +48,12 @@ export interface PeerConnection {
   readonly remotePublicKey: Uint8Array
   /** True when we dialled. */
   readonly outbound: boolean
-  /** Begins reading and sending. Calling it twice throws `InvalidArgumentError`. */
-  start(handlers: ConnectionHandlers): void
+  /**
+   * Begins reading and sending on `channels` (the reactors' descriptors; a packet on any other
+   * channel ends the connection). Bytes that arrive before `start` wait in the socket.
+   * Calling it twice throws `InvalidArgumentError`.
+   */
+  start(channels: readonly ChannelDescriptor[], handlers: ConnectionHandlers): void
   /**
    * Queues `message` on `channelId`, waiting up to the send timeout for room. Resolves false
    * when the channel is unknown, the connection is closed or the wait timed out.

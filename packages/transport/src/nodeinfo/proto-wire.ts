@@ -1,0 +1,158 @@
+import { ProtocolError } from '@p2p/types'
+import { decodeUvarint, encodeUvarintInto, uvarintLength } from '../codec/varint.js'
+
+// Just enough of the protobuf wire format for the small, rarely sent handshake messages
+// (NodeInfo). The hot-path packet codec has its own hand-tuned encoder.
+
+const WIRE_VARINT = 0
+const WIRE_FIXED64 = 1
+const WIRE_LEN = 2
+const WIRE_FIXED32 = 5
+
+/** Appends protobuf fields in field-number order, as gogo's marshaller does. */
+export class ProtoWriter {
+  readonly #parts: Uint8Array[] = []
+  #length = 0
+
+  get length(): number {
+    return this.#length
+  }
+
+  #push(bytes: Uint8Array): void {
+    this.#parts.push(bytes)
+    this.#length += bytes.length
+  }
+
+  #varint(value: number): void {
+    const buf = new Uint8Array(uvarintLength(value))
+    encodeUvarintInto(value, buf)
+    this.#push(buf)
+  }
+
+  #tag(field: number, wire: number): void {
+    this.#varint(field * 8 + wire)
+  }
+
+  /** A uint64 field; proto3 leaves out zero. */
+  uint64(field: number, value: bigint): this {
+    if (value === 0n) return this
+    this.#tag(field, WIRE_VARINT)
+    this.#push(encodeBigUvarint(value))
+    return this
+  }
+
+  /** A string field; proto3 leaves out the empty string. */
+  string(field: number, value: string): this {
+    return value.length === 0 ? this : this.bytes(field, new TextEncoder().encode(value))
+  }
+
+  /** A bytes field; proto3 leaves out empty bytes. */
+  bytes(field: number, value: Uint8Array): this {
+    if (value.length === 0) return this
+    this.#tag(field, WIRE_LEN)
+    this.#varint(value.length)
+    this.#push(value)
+    return this
+  }
+
+  /** An embedded message, always written, even when empty (gogo `nullable=false`). */
+  message(field: number, body: ProtoWriter): this {
+    this.#tag(field, WIRE_LEN)
+    this.#varint(body.length)
+    for (const part of body.#parts) this.#push(part)
+    return this
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.#length)
+    let offset = 0
+    for (const part of this.#parts) {
+      out.set(part, offset)
+      offset += part.length
+    }
+    return out
+  }
+}
+
+function encodeBigUvarint(value: bigint): Uint8Array {
+  if (value < 0n || value >= 1n << 64n) throw new ProtocolError(`uint64 out of range: ${value}`)
+  const out: number[] = []
+  while (value >= 0x80n) {
+    out.push(Number(value & 0x7fn) | 0x80)
+    value >>= 7n
+  }
+  out.push(Number(value))
+  return Uint8Array.from(out)
+}
+
+/** One decoded field: its number and either a varint value or a byte range. */
+export type ProtoField =
+  | { field: number; wire: typeof WIRE_VARINT; value: bigint }
+  | { field: number; wire: typeof WIRE_LEN; bytes: Uint8Array }
+  | { field: number; wire: typeof WIRE_FIXED64 | typeof WIRE_FIXED32 }
+
+/**
+ * Reads every field of one message, in wire order. Accepts what Go accepts (any order, unknown
+ * fields, repeated scalars) and throws {@link ProtocolError} on truncation or bad wire types.
+ */
+export function* readProtoFields(buf: Uint8Array): Generator<ProtoField> {
+  let pos = 0
+  while (pos < buf.length) {
+    const key = readBigUvarint(buf, pos)
+    pos += key.bytesRead
+    const field = Number(key.value >> 3n)
+    const wire = Number(key.value & 7n)
+    if (field === 0) throw new ProtocolError('proto: illegal tag 0')
+    switch (wire) {
+      case WIRE_VARINT: {
+        const v = readBigUvarint(buf, pos)
+        pos += v.bytesRead
+        yield { field, wire, value: v.value }
+        break
+      }
+      case WIRE_LEN: {
+        const len = decodeUvarint(buf, pos)
+        if (len === undefined) throw truncated()
+        pos += len.bytesRead
+        if (len.value > buf.length - pos) throw truncated()
+        yield { field, wire, bytes: buf.subarray(pos, pos + len.value) }
+        pos += len.value
+        break
+      }
+      case WIRE_FIXED64:
+      case WIRE_FIXED32: {
+        pos += wire === WIRE_FIXED64 ? 8 : 4
+        if (pos > buf.length) throw truncated()
+        yield { field, wire }
+        break
+      }
+      default:
+        throw new ProtocolError(`proto: illegal wire type ${wire} for field ${field}`)
+    }
+  }
+}
+
+function readBigUvarint(buf: Uint8Array, pos: number): { value: bigint; bytesRead: number } {
+  let value = 0n
+  for (let i = 0; i < 10; i++) {
+    const b = buf[pos + i]
+    if (b === undefined) throw truncated()
+    value |= BigInt(b & 0x7f) << BigInt(7 * i)
+    if (b < 0x80) {
+      if (i === 9 && b > 1) break
+      return { value, bytesRead: i + 1 }
+    }
+  }
+  throw new ProtocolError('proto: integer overflow')
+}
+
+function truncated(): ProtocolError {
+  return new ProtocolError('proto: unexpected end of message')
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false })
+
+/** Go keeps string bytes as they are; invalid UTF-8 becomes U+FFFD here, which no validator accepts. */
+export function decodeString(bytes: Uint8Array): string {
+  return utf8.decode(bytes)
+}
