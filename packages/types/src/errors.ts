@@ -119,6 +119,20 @@ export class MessageTooLargeError extends P2PError {
   }
 }
 
+/** A TCP (or other) connection could not be opened: refused, unreachable, reset. */
+export class DialError extends P2PError {
+  static override readonly name = 'DialError'
+  override readonly name = 'DialError'
+  readonly code = 'DIAL_FAILED'
+  constructor(
+    readonly addr: string,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options)
+  }
+}
+
 /** The connection or stream closed before the operation could finish. */
 export class ConnectionClosedError extends P2PError {
   static override readonly name = 'ConnectionClosedError'

@@ -28,10 +28,23 @@ export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeID {
 export function nodeIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'no ID'
   if (HEX_ID.test(id)) return undefined
-  const bad = id.search(/[^0-9a-fA-F]/)
-  if (bad !== -1) return `encoding/hex: invalid byte: U+${id.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(id[bad])}`
-  if (id.length % 2 === 1) return 'encoding/hex: odd length hex string'
-  return `invalid hex length - got ${id.length / 2}, expected ${NODE_ID_BYTE_LENGTH}`
+  // Go decodes bytes, so a non-ASCII character is reported by its first UTF-8 byte.
+  const bytes = Buffer.from(id, 'utf8')
+  const bad = bytes.findIndex((b) => !isHexByte(b))
+  if (bad !== -1) return `encoding/hex: invalid byte: ${goUnicodeVerb(bytes[bad] as number)}`
+  if (bytes.length % 2 === 1) return 'encoding/hex: odd length hex string'
+  return `invalid hex length - got ${bytes.length / 2}, expected ${NODE_ID_BYTE_LENGTH}`
+}
+
+function isHexByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+}
+
+/** Go's `%#U` of a byte value: `U+0074 't'`, without the quoted character when unprintable. */
+function goUnicodeVerb(code: number): string {
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+  const printable = (code >= 0x20 && code < 0x7f) || (code >= 0xa1 && code <= 0xff && code !== 0xad)
+  return printable ? `${hex} '${String.fromCharCode(code)}'` : hex
 }
 
 /** True when `id` is 40 hex characters. */
