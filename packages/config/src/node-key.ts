@@ -1,0 +1,125 @@
+import { verify as cryptoVerify, createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto'
+import { inspect } from 'node:util'
+import { InvalidArgumentError, type NodeID, type NodeKey, nodeIdFromPublicKey } from '@p2p/types'
+
+/** Length of an ed25519 seed (the private key as RFC 8032 defines it). */
+export const ED25519_SEED_LENGTH = 32
+/** Length of an ed25519 public key. */
+export const ED25519_PUBLIC_KEY_LENGTH = 32
+/** Length of Go's ed25519 private key: seed followed by public key. */
+export const GO_ED25519_PRIVATE_KEY_LENGTH = 64
+
+// DER of a PKCS#8 ed25519 private key, up to the 32 seed bytes (RFC 8410, section 7).
+const PKCS8_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20
+])
+// DER of an SPKI ed25519 public key is 12 header bytes followed by the 32 key bytes.
+const SPKI_ED25519_HEADER_LENGTH = 12
+
+/**
+ * A node's ed25519 identity, signing with `node:crypto`. The seed lives in private fields:
+ * `console.log`, `util.inspect` and `JSON.stringify` show only the ID and the public key.
+ * Build one with {@link generateNodeKey}, {@link nodeKeyFromSeed} or the file functions.
+ */
+export class Ed25519NodeKey implements NodeKey {
+  readonly id: NodeID
+  readonly #publicKey: Uint8Array
+  readonly #seed: Uint8Array
+  readonly #signingKey: KeyObject
+  readonly #verifyingKey: KeyObject
+
+  /** @throws {@link InvalidArgumentError} unless `seed` is 32 bytes */
+  constructor(seed: Uint8Array) {
+    if (!(seed instanceof Uint8Array) || seed.length !== ED25519_SEED_LENGTH) {
+      throw new InvalidArgumentError(
+        `an ed25519 seed is ${ED25519_SEED_LENGTH} bytes, got ${seed instanceof Uint8Array ? seed.length : typeof seed}`
+      )
+    }
+    const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + ED25519_SEED_LENGTH)
+    der.set(PKCS8_ED25519_PREFIX)
+    der.set(seed, PKCS8_ED25519_PREFIX.length)
+    this.#signingKey = createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' })
+    der.fill(0)
+    this.#verifyingKey = createPublicKey(this.#signingKey)
+    const spki = this.#verifyingKey.export({ format: 'der', type: 'spki' })
+    this.#publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_HEADER_LENGTH))
+    this.#seed = Uint8Array.from(seed)
+    this.id = nodeIdFromPublicKey(this.#publicKey)
+  }
+
+  /** The 32-byte ed25519 public key (a copy: changing it cannot change the key). */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice()
+  }
+
+  /** An ed25519 signature (64 bytes) of `message`, as Go's `PrivKey.Sign` produces. */
+  sign(message: Uint8Array): Uint8Array {
+    return sign(null, message, this.#signingKey)
+  }
+
+  /** Whether `signature` is a valid signature of `message` by this key. */
+  verify(message: Uint8Array, signature: Uint8Array): boolean {
+    if (signature.length !== 64) return false
+    try {
+      return cryptoVerify(null, message, this.#verifyingKey, signature)
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * **Secret.** Go's 64-byte private key (seed followed by public key), the bytes stored in
+   * node_key.json. A fresh copy each call.
+   */
+  privateKeyBytes(): Uint8Array {
+    const out = new Uint8Array(GO_ED25519_PRIVATE_KEY_LENGTH)
+    out.set(this.#seed)
+    out.set(this.#publicKey, ED25519_SEED_LENGTH)
+    return out
+  }
+
+  /** What `JSON.stringify` prints: the ID and the base64 public key, never the seed. */
+  toJSON(): { id: NodeID; publicKey: string } {
+    return { id: this.id, publicKey: Buffer.from(this.#publicKey).toString('base64') }
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Ed25519NodeKey'
+  }
+
+  [inspect.custom](): string {
+    return `Ed25519NodeKey { id: '${this.id}' }`
+  }
+}
+
+/**
+ * Checks an ed25519 signature with `node:crypto`. Returns false (never throws) for keys or
+ * signatures of the wrong length.
+ */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || signature.length !== 64) return false
+  const spki = new Uint8Array(SPKI_ED25519_HEADER_LENGTH + ED25519_PUBLIC_KEY_LENGTH)
+  spki.set([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+  spki.set(publicKey, SPKI_ED25519_HEADER_LENGTH)
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki.buffer), format: 'der', type: 'spki' })
+    return cryptoVerify(null, message, key, signature)
+  } catch {
+    return false
+  }
+}
+
+/** The node key of a 32-byte ed25519 seed (Go's `ed25519.NewKeyFromSeed`). */
+export function nodeKeyFromSeed(seed: Uint8Array): Ed25519NodeKey {
+  return new Ed25519NodeKey(seed)
+}
+
+/** A new node key from 32 random bytes (Go's `ed25519.GenPrivKey`). */
+export function generateNodeKey(): Ed25519NodeKey {
+  const seed = randomBytes(ED25519_SEED_LENGTH)
+  try {
+    return new Ed25519NodeKey(seed)
+  } finally {
+    seed.fill(0)
+  }
+}
