@@ -1,0 +1,33 @@
+/**
+ * The MConnection of CometBFT v0.34 (`p2p/conn/connection.go`): prioritised channels multiplexed
+ * over one {@link ByteStream} (in production, a SecretConnection).
+ *
+ * @example
+ * ```ts
+ * const mux = mconnection({ sendRate: 5_120_000, recvRate: 5_120_000 })
+ * const conn = mux(secretStream, [{ id: 0x00, priority: 1, sendQueueCapacity: 10, recvMessageCapacity: 64_000 }])
+ * conn.start({ onReceive: (ch, msg) => reactor.receive(ch, msg), onClose: (err) => log('closed', err) })
+ * await conn.send(0x00, Uint8Array.of(0x0a, 0x00))
+ * ```
+ */
+import type { ChannelDescriptor } from '@p2p/types'
+import type { ByteStream } from '../byte-stream.js'
+import { MConnection } from './mconnection.js'
+import type { MConnectionInit } from './options.js'
+
+export { MConnection } from './mconnection.js'
+export { CHANNEL_DEFAULTS, MCONNECTION_DEFAULTS, type MConnectionInit } from './options.js'
+export {
+  DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE,
+  decodePacket,
+  encodePacket,
+  maxPacketMsgSize,
+  type Packet,
+  PING_PACKET,
+  PONG_PACKET
+} from './packet-codec.js'
+
+/** Builds MConnections with fixed options: the multiplexer the transport runs after the upgrade. */
+export function mconnection(init: MConnectionInit = {}): (stream: ByteStream, channels: readonly ChannelDescriptor[]) => MConnection {
+  return (stream, channels) => new MConnection(stream, channels, init)
+}

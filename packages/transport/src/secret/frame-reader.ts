@@ -1,0 +1,68 @@
+import { ProtocolError } from '@p2p/types'
+import { Uint8ArrayList } from 'uint8arraylist'
+import type { FrameAead } from './aead.js'
+import { DATA_LEN_SIZE, DATA_MAX_SIZE, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from './constants.js'
+import { Nonce } from './nonce.js'
+
+/**
+ * Reassembles 1044-byte sealed frames from arbitrary chunks and opens them under the next
+ * receive nonce. Any bad frame is fatal: the caller must close the connection on a throw.
+ */
+export class FrameReader {
+  private readonly frame = new Uint8Array(TOTAL_FRAME_SIZE)
+  private readonly frameView = new DataView(this.frame.buffer)
+
+  constructor(
+    private readonly aead: FrameAead,
+    readonly nonce: Nonce = new Nonce(),
+    /** Where raw bytes accumulate; shared with the stream driver so the hand-over loses nothing. */
+    private readonly buffer: Uint8ArrayList = new Uint8ArrayList()
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length > 0) this.buffer.append(chunk)
+  }
+
+  /** Raw bytes waiting, including a partial frame. */
+  get bufferedBytes(): number {
+    return this.buffer.byteLength
+  }
+
+  /** Complete sealed frames waiting to be opened. */
+  get completeFrames(): number {
+    return Math.floor(this.buffer.byteLength / SEALED_FRAME_SIZE)
+  }
+
+  /**
+   * Opens up to `maxFrames` complete frames and returns their data joined, or undefined when
+   * no frame is complete. Frames with a zero length field contribute nothing, so the result
+   * can be empty. Throws {@link ProtocolError} on a bad tag, a length field over 1024 or an
+   * exhausted nonce.
+   */
+  readFrames(maxFrames = Number.POSITIVE_INFINITY): Uint8Array | undefined {
+    const frames = Math.min(this.completeFrames, maxFrames)
+    if (frames <= 0) return undefined
+    const out = new Uint8Array(frames * DATA_MAX_SIZE)
+    let pos = 0
+    for (let i = 0; i < frames; i++) {
+      const sealed = this.buffer.subarray(0, SEALED_FRAME_SIZE)
+      this.buffer.consume(SEALED_FRAME_SIZE)
+      const n = this.openFrame(sealed)
+      out.set(this.frame.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + n), pos)
+      pos += n
+    }
+    this.frame.fill(0)
+    return pos === out.length ? out : out.subarray(0, pos)
+  }
+
+  private openFrame(sealed: Uint8Array): number {
+    this.nonce.assertUsable()
+    if (!this.aead.open(this.nonce.bytes, sealed, this.frame, 0)) {
+      throw new ProtocolError('failed to decrypt SecretConnection: chacha20poly1305: message authentication failed')
+    }
+    this.nonce.increment()
+    const length = this.frameView.getUint32(0, true)
+    if (length > DATA_MAX_SIZE) throw new ProtocolError('chunkLength is greater than dataMaxSize')
+    return length
+  }
+}

@@ -1,0 +1,49 @@
+import type { FrameAead } from './aead.js'
+import { DATA_LEN_SIZE, DATA_MAX_SIZE, SEALED_FRAME_SIZE, TOTAL_FRAME_SIZE } from './constants.js'
+import { Nonce } from './nonce.js'
+
+/** Bytes on the wire for `dataLength` bytes of data: one sealed frame per 1024-byte chunk. */
+export function sealedLength(dataLength: number): number {
+  return Math.ceil(dataLength / DATA_MAX_SIZE) * SEALED_FRAME_SIZE
+}
+
+/**
+ * Cuts data into frames (4-byte LE length, up to 1024 data bytes, zero padding to 1028) and
+ * seals each under the next send nonce. Go pads with whatever its pooled buffer held; we zero
+ * it, which receivers ignore and which makes our output reproducible.
+ */
+export class FrameWriter {
+  private readonly frame = new Uint8Array(TOTAL_FRAME_SIZE)
+  private readonly frameView = new DataView(this.frame.buffer)
+
+  constructor(
+    private readonly aead: FrameAead,
+    readonly nonce: Nonce = new Nonce()
+  ) {}
+
+  /**
+   * Seals all of `data` into one buffer of {@link sealedLength} bytes (empty for empty data:
+   * an empty write puts nothing on the wire). Throws `ProtocolError` when the nonce would
+   * overflow; frames sealed before that are lost with the connection.
+   */
+  seal(data: Uint8Array): Uint8Array {
+    const out = new Uint8Array(sealedLength(data.length))
+    let pos = 0
+    for (let off = 0; off < data.length; off += DATA_MAX_SIZE) {
+      const chunk = data.subarray(off, Math.min(off + DATA_MAX_SIZE, data.length))
+      this.sealFrame(chunk, out, pos)
+      pos += SEALED_FRAME_SIZE
+    }
+    return out
+  }
+
+  private sealFrame(chunk: Uint8Array, dst: Uint8Array, offset: number): void {
+    this.nonce.assertUsable()
+    const frame = this.frame
+    this.frameView.setUint32(0, chunk.length, true)
+    frame.set(chunk, DATA_LEN_SIZE)
+    if (chunk.length < DATA_MAX_SIZE) frame.fill(0, DATA_LEN_SIZE + chunk.length)
+    this.aead.seal(this.nonce.bytes, frame, dst, offset)
+    this.nonce.increment()
+  }
+}

@@ -1,0 +1,187 @@
+import type { Duplex } from 'node:stream'
+import {
+  AbortError,
+  type AbortOptions,
+  HandshakeError,
+  type HandshakeStage,
+  InvalidArgumentError,
+  type NodeKey,
+  P2PError,
+  ProtocolError,
+  TimeoutError
+} from '@p2p/types'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { peekDelimited } from '../codec/delimited.js'
+import { type AeadBackend, defaultAead } from './aead-select.js'
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, HANDSHAKE_MAX_MESSAGE_SIZE, SEALED_FRAME_SIZE } from './constants.js'
+import { ed25519Verify } from './ed25519.js'
+import { FrameReader } from './frame-reader.js'
+import { FrameWriter } from './frame-writer.js'
+import { compareBytes, computeChallenge, deriveSecrets, sortKeys } from './kdf.js'
+import {
+  decodeAuthSigMessage,
+  decodeBytesValue,
+  ED25519_PUBLIC_KEY_SIZE,
+  ed25519KeyFromProto,
+  encodeAuthSigMessageDelimited,
+  encodeBytesValueDelimited
+} from './proto.js'
+import { SecretConnection } from './secret-connection.js'
+import { StreamDriver } from './stream-driver.js'
+import { computeSharedSecret, generateEphemeralKeyPair } from './x25519.js'
+
+/** Options of {@link secretHandshake}. */
+export interface SecretHandshakeOptions extends AbortOptions {
+  /**
+   * Deadline for the whole handshake, from the call to the verified signature. Default 3000,
+   * Go's hard-coded value.
+   */
+  timeoutMs?: number
+  /** The ChaCha20-Poly1305 implementation for the traffic frames. Default: the fastest measured. */
+  aead?: AeadBackend
+}
+
+/** Test hooks, deliberately not part of the public options. */
+export interface HandshakeInternals {
+  /** A fixed ephemeral X25519 private key (32 raw bytes), to replay Go's vectors. */
+  ephemeralPrivateKey?: Uint8Array
+  /** Called with the derived values, so tests can compare them with Go's. */
+  onSecrets?: (s: { locIsLeast: boolean; dhSecret: Uint8Array; recvSecret: Uint8Array; sendSecret: Uint8Array; challenge: Uint8Array }) => void
+}
+
+/**
+ * Runs the CometBFT v0.34 secret-connection handshake over `stream` (a `net.Socket` or any
+ * duplex byte stream) and resolves to an authenticated {@link SecretConnection}.
+ *
+ * Both sides send before they read, as Go does, so either side may be ours or Go's. On any
+ * failure the stream is destroyed and no timer remains.
+ *
+ * @throws {@link HandshakeError} (`stage` 'key-exchange' or 'auth-sig'; `cause` holds the
+ *   `ProtocolError`, `MessageTooLargeError` or `ConnectionClosedError` behind it),
+ *   {@link TimeoutError} (phase 'handshake'), {@link AbortError},
+ *   {@link InvalidArgumentError} for an unusable local key or options.
+ */
+export async function secretHandshake(
+  stream: Duplex,
+  nodeKey: NodeKey,
+  options: SecretHandshakeOptions = {},
+  internals: HandshakeInternals = {}
+): Promise<SecretConnection> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const { signal } = options
+  try {
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new InvalidArgumentError(`timeoutMs must be a positive number, got ${timeoutMs}`)
+    }
+    if (!(nodeKey.publicKey instanceof Uint8Array) || nodeKey.publicKey.length !== ED25519_PUBLIC_KEY_SIZE) {
+      // Go's TestNilPubkey / TestNonEd25519Pubkey: only ed25519 node keys can authenticate.
+      throw new InvalidArgumentError('the node key must be an ed25519 key with a 32-byte public key')
+    }
+    if (signal?.aborted === true) throw new AbortError()
+  } catch (err) {
+    stream.destroy()
+    throw err
+  }
+
+  // Frames must leave as soon as they are written, as Go's TCP_NODELAY default does.
+  const socket = stream as Duplex & { setNoDelay?: (noDelay: boolean) => unknown }
+  if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
+  const driver = new StreamDriver(stream)
+  const timer = setTimeout(() => driver.interrupt(new TimeoutError('handshake', timeoutMs)), timeoutMs)
+  const onAbort = (): void => driver.interrupt(new AbortError())
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const state: { stage: HandshakeStage } = { stage: 'key-exchange' }
+  try {
+    return await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state)
+  } catch (err) {
+    driver.destroy()
+    throw toHandshakeError(err, state.stage, driver.failure)
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+async function run(
+  driver: StreamDriver,
+  nodeKey: NodeKey,
+  aead: AeadBackend,
+  internals: HandshakeInternals,
+  state: { stage: HandshakeStage }
+): Promise<SecretConnection> {
+  // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
+  const eph = generateEphemeralKeyPair(internals.ephemeralPrivateKey)
+  driver.write(encodeBytesValueDelimited(eph.publicKey))
+  const remoteValue = decodeBytesValue(await readRawMessage(driver))
+  // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.
+  const remoteEph = new Uint8Array(32)
+  remoteEph.set(remoteValue.subarray(0, 32))
+  if (compareBytes(remoteEph, eph.publicKey) === 0) {
+    // A reflected key would give both directions the same keys; Go fails later (AEAD), we fail here.
+    throw new ProtocolError('remote ephemeral key equals ours')
+  }
+
+  // 2. Shared secret, traffic keys, challenge.
+  const { lo, hi, locIsLeast } = sortKeys(eph.publicKey, remoteEph)
+  const dhSecret = computeSharedSecret(eph.privateKey, remoteEph)
+  if (dhSecret === undefined) throw new ProtocolError('bad X25519 remote ECDH input: low order point')
+  const { recvSecret, sendSecret } = deriveSecrets(dhSecret, locIsLeast)
+  const challenge = computeChallenge(lo, hi, dhSecret)
+  internals.onSecrets?.({ locIsLeast, dhSecret, recvSecret, sendSecret, challenge })
+  const writer = new FrameWriter(aead.create(sendSecret))
+  const reader = new FrameReader(aead.create(recvSecret), undefined, driver.buffer)
+  dhSecret.fill(0)
+  recvSecret.fill(0)
+  sendSecret.fill(0)
+
+  // 3. Signed challenge inside the first encrypted frame; theirs is read at the same time.
+  state.stage = 'auth-sig'
+  const signature = nodeKey.sign(challenge)
+  driver.write(writer.seal(encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)))
+  const plain = new Uint8ArrayList()
+  const authSig = decodeAuthSigMessage(await readSealedMessage(driver, reader, plain))
+  const remotePublicKey = Uint8Array.from(ed25519KeyFromProto(authSig.pubKey))
+  if (!ed25519Verify(remotePublicKey, challenge, authSig.sig)) {
+    throw new ProtocolError('challenge verification failed')
+  }
+  // Whatever plaintext followed the AuthSigMessage in its frame belongs to the next layer.
+  return new SecretConnection(driver, writer, reader, remotePublicKey, plain.subarray())
+}
+
+/** Reads one delimited message (at most 1 MiB) from the raw stream. */
+async function readRawMessage(driver: StreamDriver): Promise<Uint8Array> {
+  for (;;) {
+    const peek = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE)
+    if (peek.complete) {
+      const message = driver.buffer.subarray(peek.offset, peek.offset + peek.length)
+      driver.buffer.consume(peek.total)
+      return message
+    }
+    await driver.waitFor(peek.total)
+  }
+}
+
+/** Reads one delimited message (at most 1 MiB) from the decrypted frames. */
+async function readSealedMessage(driver: StreamDriver, reader: FrameReader, plain: Uint8ArrayList): Promise<Uint8Array> {
+  for (;;) {
+    const peek = peekDelimited(plain, HANDSHAKE_MAX_MESSAGE_SIZE)
+    if (peek.complete) {
+      const message = plain.subarray(peek.offset, peek.offset + peek.length)
+      plain.consume(peek.total)
+      return message
+    }
+    // One frame at a time: never decrypt past what the message needs.
+    await driver.waitFor(SEALED_FRAME_SIZE)
+    const data = reader.readFrames(1)
+    if (data !== undefined && data.length > 0) plain.append(data)
+  }
+}
+
+function toHandshakeError(err: unknown, stage: HandshakeStage, interruption: Error | undefined): Error {
+  // The timer or the signal may have fired while a read failed for another reason: they win.
+  if (interruption instanceof TimeoutError || interruption instanceof AbortError) return interruption
+  if (err instanceof TimeoutError || err instanceof AbortError || err instanceof InvalidArgumentError) return err
+  if (err instanceof HandshakeError) return err
+  if (err instanceof P2PError) return new HandshakeError(stage, err.message, { cause: err })
+  return new HandshakeError(stage, err instanceof Error ? err.message : 'handshake failed', { cause: err })
+}

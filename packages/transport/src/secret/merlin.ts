@@ -1,0 +1,138 @@
+import { keccakP } from '@noble/hashes/sha3.js'
+import { swap32IfBE } from '@noble/hashes/utils.js'
+
+// STROBE-128 as used by Merlin (gtank/merlin over mimoo/StrobeGo, equal to Rust merlin):
+// only the operations Merlin needs (meta-AD, AD, PRF), never the transport or key ops.
+const STROBE_R = 166 // duplex rate 168 minus the two bytes of padding/begin markers
+const FLAG_I = 0x01
+const FLAG_A = 0x02
+const FLAG_C = 0x04
+const FLAG_M = 0x10
+const FLAG_K = 0x20
+
+const encoder = new TextEncoder()
+
+/** Bytes of ASCII text; labels here are constants, so this never sees user input. */
+export function ascii(s: string): Uint8Array {
+  return encoder.encode(s)
+}
+
+class Strobe128 {
+  private readonly state32 = new Uint32Array(50)
+  private readonly state = new Uint8Array(this.state32.buffer)
+  private pos = 0
+  private posBegin = 0
+
+  constructor(protocolLabel: Uint8Array) {
+    const init = [1, STROBE_R + 2, 1, 0, 1, 96]
+    this.state.set(init, 0)
+    this.state.set(ascii('STROBEv1.0.2'), init.length)
+    this.permute()
+    this.metaAd(protocolLabel, false)
+  }
+
+  metaAd(data: Uint8Array, more: boolean): void {
+    if (!more) this.beginOp(FLAG_M | FLAG_A)
+    this.absorb(data)
+  }
+
+  ad(data: Uint8Array, more: boolean): void {
+    if (!more) this.beginOp(FLAG_A)
+    this.absorb(data)
+  }
+
+  prf(out: Uint8Array): void {
+    this.beginOp(FLAG_I | FLAG_A | FLAG_C)
+    const st = this.state
+    for (let i = 0; i < out.length; i++) {
+      out[i] = st[this.pos] as number
+      st[this.pos] = 0
+      this.pos++
+      if (this.pos === STROBE_R) this.runF()
+    }
+  }
+
+  /** Overwrites the sponge state so a finished transcript keeps no secret material. */
+  wipe(): void {
+    this.state.fill(0)
+    this.pos = 0
+    this.posBegin = 0
+  }
+
+  private beginOp(flags: number): void {
+    const old = this.posBegin
+    this.posBegin = this.pos + 1
+    this.absorbByte(old)
+    this.absorbByte(flags)
+    if ((flags & (FLAG_C | FLAG_K)) !== 0 && this.pos !== 0) this.runF()
+  }
+
+  private absorb(data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.absorbByte(data[i] as number)
+  }
+
+  private absorbByte(b: number): void {
+    const st = this.state
+    st[this.pos] = (st[this.pos] as number) ^ b
+    this.pos++
+    if (this.pos === STROBE_R) this.runF()
+  }
+
+  private runF(): void {
+    const st = this.state
+    st[this.pos] = (st[this.pos] as number) ^ this.posBegin
+    st[this.pos + 1] = (st[this.pos + 1] as number) ^ 0x04
+    st[STROBE_R + 1] = (st[STROBE_R + 1] as number) ^ 0x80
+    this.permute()
+    this.pos = 0
+    this.posBegin = 0
+  }
+
+  private permute(): void {
+    // Lanes are little-endian; noble's keccakP works on native-endian 32-bit words.
+    swap32IfBE(this.state32)
+    keccakP(this.state32, 24)
+    swap32IfBE(this.state32)
+  }
+}
+
+function le32(n: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, n, true)
+  return b
+}
+
+/**
+ * A Merlin transcript (merlin v1.0): a STROBE-128 sponge that absorbs labelled messages and
+ * yields challenges bound to everything absorbed before.
+ */
+export class MerlinTranscript {
+  private readonly strobe: Strobe128
+
+  constructor(appLabel: string | Uint8Array) {
+    this.strobe = new Strobe128(ascii('Merlin v1.0'))
+    this.appendMessage('dom-sep', appLabel)
+  }
+
+  /** Absorbs `message` under `label`: one meta-AD over label || LE32(len), then AD(message). */
+  appendMessage(label: string | Uint8Array, message: string | Uint8Array): void {
+    const msg = typeof message === 'string' ? ascii(message) : message
+    this.strobe.metaAd(typeof label === 'string' ? ascii(label) : label, false)
+    this.strobe.metaAd(le32(msg.length), true)
+    this.strobe.ad(msg, false)
+  }
+
+  /** Squeezes `length` challenge bytes under `label`. */
+  extractBytes(label: string | Uint8Array, length: number): Uint8Array {
+    const out = new Uint8Array(length)
+    this.strobe.metaAd(typeof label === 'string' ? ascii(label) : label, false)
+    this.strobe.metaAd(le32(length), true)
+    this.strobe.prf(out)
+    return out
+  }
+
+  /** Zeroes the internal state; the transcript must not be used afterwards. */
+  wipe(): void {
+    this.strobe.wipe()
+  }
+}

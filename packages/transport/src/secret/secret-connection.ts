@@ -1,0 +1,170 @@
+import { ConnectionClosedError, InvalidArgumentError, type NodeID, nodeIdFromPublicKey, ProtocolError } from '@p2p/types'
+import type { ByteStream, ByteStreamHandlers } from '../byte-stream.js'
+import type { FrameReader } from './frame-reader.js'
+import type { FrameWriter } from './frame-writer.js'
+import type { StreamDriver, StreamSink } from './stream-driver.js'
+
+/** At most this many frames (64 KiB of data) per `onData`, so `pause()` takes effect promptly. */
+const MAX_FRAMES_PER_DELIVERY = 64
+
+/**
+ * An authenticated, encrypted byte stream to a peer (Go's `SecretConnection`), made by
+ * `secretHandshake`. Data written is cut into 1024-byte frames, each sealed with
+ * ChaCha20-Poly1305 into 1044 bytes; data read is delivered in order to `onData`, with no
+ * meaning attached to chunk boundaries. Any bad frame closes the connection with a
+ * `ProtocolError`.
+ */
+export class SecretConnection implements ByteStream, StreamSink {
+  /** The peer's ed25519 public key (32 bytes), proven by its signature of the challenge. */
+  readonly remotePublicKey: Uint8Array
+  /** The peer's node ID, derived from {@link remotePublicKey}. */
+  readonly remoteId: NodeID
+  private handlers: ByteStreamHandlers | undefined
+  private pending: Uint8Array | undefined
+  private paused = false
+  private delivering = false
+  private isClosed = false
+  private endReported = false
+  private closeError: Error | undefined
+  private drainWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+
+  /** @internal Made by the handshake, which hands over the stream and both frame states. */
+  constructor(
+    private readonly driver: StreamDriver,
+    private readonly writer: FrameWriter,
+    private readonly reader: FrameReader,
+    remotePublicKey: Uint8Array,
+    initialData: Uint8Array
+  ) {
+    this.remotePublicKey = remotePublicKey
+    this.remoteId = nodeIdFromPublicKey(remotePublicKey)
+    this.pending = initialData.length > 0 ? initialData : undefined
+    driver.setSink(this)
+  }
+
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  /** Starts delivering decrypted bytes; the first `onData` comes asynchronously. */
+  start(handlers: ByteStreamHandlers): void {
+    if (this.handlers !== undefined) throw new InvalidArgumentError('SecretConnection already started')
+    this.handlers = handlers
+    if (this.isClosed) {
+      this.reportEnd()
+      return
+    }
+    if (!this.paused) this.driver.resume()
+    queueMicrotask(() => this.pump())
+  }
+
+  /**
+   * Seals `data` and queues it on the stream. An empty write sends nothing. Returns false when
+   * the caller should await {@link drained} before writing more.
+   * @throws ConnectionClosedError after close; ProtocolError when the send nonce is exhausted
+   *   (the connection is closed first).
+   */
+  write(data: Uint8Array): boolean {
+    if (this.isClosed) throw new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError })
+    if (data.length === 0) return !this.driver.needDrain
+    let sealed: Uint8Array
+    try {
+      sealed = this.writer.seal(data)
+    } catch (err) {
+      const error = err instanceof ProtocolError ? err : new ProtocolError('failed to seal frame', { cause: err })
+      this.close(error)
+      throw error
+    }
+    return this.driver.writeCorked(sealed)
+  }
+
+  /** Resolves once the stream has taken all queued bytes; rejects if the connection closes first. */
+  drained(): Promise<void> {
+    if (this.isClosed) {
+      return Promise.reject(new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError }))
+    }
+    if (!this.driver.needDrain) return Promise.resolve()
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }))
+  }
+
+  pause(): void {
+    if (this.paused) return
+    this.paused = true
+    this.driver.pause()
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    if (this.isClosed) return
+    if (this.handlers !== undefined) {
+      this.driver.resume()
+      this.pump()
+    }
+  }
+
+  /** Closes both directions at once and releases the stream; `onEnd(error)` follows. Idempotent. */
+  close(error?: Error): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    this.closeError = error
+    this.pending = undefined
+    this.driver.destroy()
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w.reject(new ConnectionClosedError('SecretConnection is closed', { cause: error }))
+    this.reportEnd()
+  }
+
+  /** @internal StreamSink: bytes arrived or the stream ended. */
+  onReadable(): void {
+    this.pump()
+  }
+
+  /** @internal StreamSink: the stream's write buffer emptied. */
+  onDrain(): void {
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w.resolve()
+  }
+
+  private reportEnd(): void {
+    if (this.endReported || this.handlers === undefined) return
+    this.endReported = true
+    this.handlers.onEnd(this.closeError)
+  }
+
+  private pump(): void {
+    if (this.delivering || this.handlers === undefined) return
+    this.delivering = true
+    try {
+      while (!this.paused && !this.isClosed) {
+        let data = this.pending
+        this.pending = undefined
+        data ??= this.reader.readFrames(MAX_FRAMES_PER_DELIVERY)
+        if (data === undefined) break
+        if (data.length > 0) this.handlers.onData(data)
+      }
+      if (!this.paused && !this.isClosed) this.checkEnd()
+    } catch (err) {
+      this.close(err instanceof Error ? err : new ProtocolError('SecretConnection read failed', { cause: err }))
+    } finally {
+      this.delivering = false
+    }
+  }
+
+  /** After the buffered frames: a failed stream, or EOF (clean only on a frame boundary). */
+  private checkEnd(): void {
+    const { driver, reader } = this
+    if (reader.completeFrames > 0) return
+    if (driver.remoteEnded) {
+      if (reader.bufferedBytes > 0) {
+        this.close(new ProtocolError(`stream ended inside a frame (${reader.bufferedBytes} of 1044 bytes)`))
+      } else {
+        this.close()
+      }
+      return
+    }
+    if (driver.failure !== undefined) this.close(driver.failure)
+  }
+}

@@ -1,0 +1,152 @@
+import type { Duplex } from 'node:stream'
+import { ConnectionClosedError } from '@p2p/types'
+import { Uint8ArrayList } from 'uint8arraylist'
+
+/** Receives what the stream reads once the driver is in push mode. */
+export interface StreamSink {
+  /** New bytes are in {@link StreamDriver.buffer}, or the stream ended / failed. */
+  onReadable(): void
+  onDrain(): void
+}
+
+/**
+ * Owns the listeners of one duplex byte stream for the whole life of a secret connection:
+ * first in pull mode (the handshake awaits `waitFor(n)`), then in push mode (the connection
+ * is told whenever bytes arrive). Every byte read goes into {@link buffer}, so nothing is lost
+ * at the hand-over. An `error` listener stays attached until the end, so a late socket error
+ * can never crash the process.
+ */
+export class StreamDriver {
+  readonly buffer = new Uint8ArrayList()
+  /** The remote finished sending (EOF). */
+  remoteEnded = false
+  /** The stream failed, closed or was interrupted; reads after the buffer are impossible. */
+  failure: Error | undefined
+  private sink: StreamSink | undefined
+  private wanted = 0
+  private wake: (() => void) | undefined
+
+  constructor(readonly stream: Duplex) {
+    // Paused before the 'data' listener goes on, so the stream does not start flowing.
+    stream.pause()
+    stream.on('data', this.onData)
+    stream.on('end', this.onEnd)
+    stream.on('error', this.onError)
+    stream.on('close', this.onClose)
+    stream.on('drain', this.onDrain)
+  }
+
+  /**
+   * Pull mode: resolves once at least `n` bytes are buffered. Rejects with the interruption
+   * error, or {@link ConnectionClosedError} when the stream ends first. Keeps the stream paused
+   * while nobody waits, so a peer cannot make us buffer more than one chunk past what we need.
+   */
+  async waitFor(n: number): Promise<void> {
+    while (this.buffer.byteLength < n) {
+      if (this.failure !== undefined) throw this.failure
+      if (this.remoteEnded) throw new ConnectionClosedError('EOF')
+      this.wanted = n
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+        this.stream.resume()
+      })
+    }
+  }
+
+  /** Rejects a pending {@link waitFor} (and every later one) with `error`. */
+  interrupt(error: Error): void {
+    if (this.failure === undefined) this.failure = error
+    this.notify()
+  }
+
+  /** Push mode: from now on `sink` hears about every arrival. The stream stays paused until {@link resume}. */
+  setSink(sink: StreamSink): void {
+    this.sink = sink
+  }
+
+  pause(): void {
+    this.stream.pause()
+  }
+
+  resume(): void {
+    if (!this.stream.destroyed) this.stream.resume()
+  }
+
+  write(data: Uint8Array): boolean {
+    return this.stream.write(data)
+  }
+
+  /**
+   * Writes `data` with the stream corked until the end of the current tick, so that many small
+   * writes in one tick leave in one `writev` (one syscall) instead of one each.
+   */
+  writeCorked(data: Uint8Array): boolean {
+    if (!this.corked) {
+      this.corked = true
+      this.stream.cork()
+      process.nextTick(this.uncork)
+    }
+    return this.stream.write(data)
+  }
+
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.stream.uncork()
+  }
+
+  get needDrain(): boolean {
+    return this.stream.writableNeedDrain
+  }
+
+  /**
+   * Releases the stream at once; idempotent. Bytes written this tick are first handed to the
+   * stream (a socket tries to write them to the kernel right away); bytes the stream still
+   * queues after that are dropped, as unsent bytes are on a Go Close.
+   */
+  destroy(): void {
+    if (this.stream.destroyed) return
+    if (this.corked) this.uncork()
+    this.stream.destroy()
+  }
+
+  private notify(): void {
+    if (this.sink !== undefined) {
+      this.sink.onReadable()
+      return
+    }
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  private readonly onData = (chunk: Uint8Array | string): void => {
+    if (typeof chunk === 'string') {
+      this.interrupt(new ConnectionClosedError('the stream must not have an encoding set'))
+      this.destroy()
+      return
+    }
+    this.buffer.append(chunk)
+    if (this.sink === undefined && this.buffer.byteLength >= this.wanted) this.stream.pause()
+    this.notify()
+  }
+
+  private readonly onEnd = (): void => {
+    this.remoteEnded = true
+    this.notify()
+  }
+
+  private readonly onError = (err: Error): void => {
+    if (this.failure === undefined) this.failure = new ConnectionClosedError(`stream error: ${err.message}`, { cause: err })
+    this.notify()
+  }
+
+  private readonly onClose = (): void => {
+    if (this.failure === undefined && !this.remoteEnded) this.failure = new ConnectionClosedError('stream closed')
+    this.notify()
+  }
+
+  private readonly onDrain = (): void => {
+    this.sink?.onDrain()
+  }
+}

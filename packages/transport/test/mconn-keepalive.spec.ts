@@ -1,0 +1,97 @@
+import { TimeoutError } from '@p2p/types'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MConnection } from '../src/mconn/mconnection.js'
+import type { MConnectionInit } from '../src/mconn/options.js'
+import { PING_PACKET, PONG_PACKET } from '../src/mconn/packet-codec.js'
+import { collect, memoryStreamPair } from './helpers/memory-stream.js'
+
+/* connection_test.go's ping/pong tests, with its 90 ms / 45 ms configuration. */
+
+const KEEPALIVE: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottle: 0, pingInterval: 90, pongTimeout: 45 }
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(2)
+  }
+}
+
+const open: MConnection[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()))
+})
+
+function withRawPeer(init: MConnectionInit) {
+  const [local, raw] = memoryStreamPair()
+  const conn = new MConnection(local, [{ id: 0x01, priority: 1, sendQueueCapacity: 1 }], init)
+  open.push(conn)
+  const state = { received: 0, closes: [] as Array<Error | undefined> }
+  conn.start({
+    onReceive: () => state.received++,
+    onClose: (err) => state.closes.push(err)
+  })
+  return { conn, raw, rawIn: collect(raw), state }
+}
+
+describe('MConnection keep-alive', () => {
+  it('a peer that never answers our ping: TimeoutError phase "pong", once, and no data', async () => {
+    const { conn, rawIn, state } = withRawPeer(KEEPALIVE)
+    await until(() => state.closes.length > 0, 'pong timeout')
+    await sleep(20)
+    expect(state.closes).toHaveLength(1)
+    const err = state.closes[0] as TimeoutError
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(err.phase).toBe('pong')
+    expect(err.message).toBe('pong timeout')
+    expect(state.received).toBe(0)
+    expect(conn.running).toBe(false)
+    // What the peer saw was exactly one ping.
+    expect(hex(rawIn.bytes())).toBe(hex(PING_PACKET))
+  })
+
+  it('unsolicited pongs are harmless; answering our ping keeps the connection up', async () => {
+    const { conn, raw, rawIn, state } = withRawPeer(KEEPALIVE)
+    for (let i = 0; i < 3; i++) raw.write(PONG_PACKET)
+    await rawIn.waitFor(3)
+    expect(hex(rawIn.bytes())).toBe(hex(PING_PACKET))
+    raw.write(PONG_PACKET)
+    // Past the pong timeout of that ping (45 ms) with margin, before the next ping's.
+    await sleep(45 + 20)
+    expect(state.closes).toEqual([])
+    expect(state.received).toBe(0)
+    expect(conn.running).toBe(true)
+  })
+
+  it('every ping gets exactly one pong (TestMConnectionMultiplePings)', async () => {
+    const { conn, raw, rawIn, state } = withRawPeer({ ...KEEPALIVE, pingInterval: 60_000, pongTimeout: 45_000 })
+    for (let i = 1; i <= 3; i++) {
+      raw.write(PING_PACKET)
+      await rawIn.waitFor(3 * i)
+    }
+    await sleep(10)
+    expect(hex(rawIn.bytes())).toBe(hex(PONG_PACKET).repeat(3))
+    expect(state.closes).toEqual([])
+    expect(conn.running).toBe(true)
+  })
+
+  it('two MConnections keep each other alive over several ping intervals', async () => {
+    const [sa, sb] = memoryStreamPair()
+    const init = { ...KEEPALIVE, pingInterval: 30, pongTimeout: 15 }
+    const a = new MConnection(sa, [{ id: 1, priority: 1 }], init)
+    const b = new MConnection(sb, [{ id: 1, priority: 1 }], init)
+    open.push(a, b)
+    const closes: Array<Error | undefined> = []
+    let received = 0
+    for (const c of [a, b]) c.start({ onReceive: () => received++, onClose: (e) => closes.push(e) })
+    await sleep(200)
+    expect(closes).toEqual([])
+    expect(received).toBe(0)
+    expect(a.running && b.running).toBe(true)
+    // Several pings and pongs went each way (3 bytes each).
+    expect(a.status().bytesSent).toBeGreaterThanOrEqual(12)
+    expect(b.status().bytesSent).toBeGreaterThanOrEqual(12)
+  })
+})

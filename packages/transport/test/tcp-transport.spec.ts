@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto'
+import { connect, type Socket } from 'node:net'
+import type { NetAddress, NodeID, PeerConnection } from '@p2p/types'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeDelimited } from '../src/codec/delimited.js'
+import { encodeNodeInfo, secretHandshake, type StackInit, type TcpTransport, type TcpTransportInit, tcpTransport } from '../src/index.js'
+import { type TestIdentity, testIdentity } from './helpers/identity.js'
+
+const transports: TcpTransport[] = []
+const sockets: Socket[] = []
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy()
+  await Promise.all(transports.splice(0).map((t) => t.stop()))
+})
+
+async function start(init: TcpTransportInit & StackInit = {}, id: TestIdentity = testIdentity()): Promise<TcpTransport & { id: TestIdentity }> {
+  const t = tcpTransport({ listen: '127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0 }, ...init })({
+    nodeKey: id.nodeKey,
+    nodeInfo: () => id.nodeInfo
+  })
+  await t.start()
+  transports.push(t)
+  return Object.assign(t, { id })
+}
+
+function nextRejection(t: TcpTransport): Promise<Error> {
+  return new Promise((resolve) => t.addEventListener('connection:rejected', (e) => resolve(e.detail.error), { once: true }))
+}
+
+function rawSocket(addr: NetAddress): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: addr.ip, port: addr.port })
+    sockets.push(s)
+    s.once('connect', () => resolve(s))
+    s.once('error', reject)
+  })
+}
+
+/** Resolves when the server has closed `s` (reading it, so the FIN is seen). */
+function closedBy(s: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.destroyed) return resolve()
+    s.once('close', () => resolve())
+    s.resume()
+  })
+}
+
+/** Completes the secret handshake as `id`, then sends `body` as the NodeInfo. */
+async function sendNodeInfo(addr: NetAddress, id: TestIdentity, body: Uint8Array, prefix?: Uint8Array): Promise<Socket> {
+  const s = await rawSocket(addr)
+  const sc = await secretHandshake(s, id.nodeKey)
+  sc.start({ onData: () => {}, onEnd: () => {} })
+  sc.write(prefix ?? encodeDelimited(body))
+  return s
+}
+
+async function acceptOne(t: TcpTransport): Promise<PeerConnection> {
+  for await (const c of t.accept()) return c
+  throw new Error('no connection')
+}
+
+describe('TcpTransport: hostile peers', () => {
+  it('closes a connection that sends garbage instead of the ephemeral key', async () => {
+    const t = await start()
+    const rejected = nextRejection(t)
+    const s = await rawSocket(t.listenAddress())
+    s.write(randomBytes(200))
+    expect(await rejected).toMatchObject({ name: 'HandshakeError', stage: 'key-exchange' })
+    await closedBy(s)
+  })
+
+  it('times out a peer that never completes the handshake, and frees its socket', async () => {
+    const t = await start({ handshakeTimeoutMs: 150 })
+    const rejected = nextRejection(t)
+    const s = await rawSocket(t.listenAddress())
+    expect(await rejected).toMatchObject({ name: 'TimeoutError', phase: 'handshake' })
+    await closedBy(s)
+  })
+
+  it('refuses a NodeInfo whose length prefix exceeds 10240 bytes', async () => {
+    const t = await start()
+    const rejected = nextRejection(t)
+    const s = await sendNodeInfo(t.listenAddress(), testIdentity(), new Uint8Array(0), Uint8Array.of(0x81, 0x50)) // 10241
+    const err = await rejected
+    expect(err).toMatchObject({ name: 'HandshakeError', stage: 'nodeinfo' })
+    expect((err.cause as Error).name).toBe('MessageTooLargeError')
+    await closedBy(s)
+  })
+
+  it('times out a peer that authenticates but never sends its NodeInfo', async () => {
+    const t = await start({ nodeInfoTimeoutMs: 150 })
+    const rejected = nextRejection(t)
+    const s = await rawSocket(t.listenAddress())
+    const sc = await secretHandshake(s, testIdentity().nodeKey)
+    sc.start({ onData: () => {}, onEnd: () => {} })
+    expect(await rejected).toMatchObject({ name: 'TimeoutError', phase: 'nodeinfo' })
+    await closedBy(s)
+  })
+
+  it('refuses an invalid NodeInfo (empty moniker)', async () => {
+    const t = await start()
+    const peer = testIdentity()
+    const rejected = nextRejection(t)
+    await sendNodeInfo(t.listenAddress(), peer, encodeNodeInfo({ ...peer.nodeInfo, moniker: '' }))
+    expect(await rejected).toMatchObject({ name: 'RejectedError', reason: 'invalid-nodeinfo' })
+  })
+
+  it('refuses a NodeInfo whose ID is not the authenticated key', async () => {
+    const t = await start()
+    const peer = testIdentity()
+    const other = testIdentity()
+    const rejected = nextRejection(t)
+    await sendNodeInfo(t.listenAddress(), peer, encodeNodeInfo({ ...peer.nodeInfo, id: other.nodeKey.id }))
+    const err = await rejected
+    expect(err).toMatchObject({ name: 'AuthFailureError', expected: peer.nodeKey.id, actual: other.nodeKey.id })
+    expect(err.message).toBe(`conn.ID (${peer.nodeKey.id}) NodeInfo.ID (${other.nodeKey.id}) mismatch`)
+  })
+
+  it('refuses a peer on another network, on both sides', async () => {
+    const a = await start({}, testIdentity({ network: 'chain-a' }))
+    const b = await start({}, testIdentity({ network: 'chain-b' }))
+    const rejected = nextRejection(b)
+    await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'incompatible' })
+    expect(await rejected).toMatchObject({ name: 'RejectedError', reason: 'incompatible' })
+  })
+
+  it('refuses to connect to itself', async () => {
+    const t = await start({ allowDuplicateIp: true })
+    await expect(t.dial(t.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'self' })
+  })
+
+  it('refuses a second connection to the same address', async () => {
+    const a = await start({ allowDuplicateIp: true })
+    const b = await start({ allowDuplicateIp: true })
+    const accepted = acceptOne(b)
+    await a.dial(b.listenAddress())
+    await accepted
+    await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn' })
+  })
+
+  it('refuses a second connection from the same IP unless allowed (Go ConnDuplicateIPFilter)', async () => {
+    const b = await start()
+    const a1 = await start({ allowDuplicateIp: true })
+    const a2 = await start({ allowDuplicateIp: true })
+    const accepted = acceptOne(b)
+    await a1.dial(b.listenAddress())
+    await accepted
+    const rejected = nextRejection(b)
+    await expect(a2.dial(b.listenAddress())).rejects.toBeInstanceOf(Error)
+    const err = await rejected
+    expect(err).toMatchObject({ name: 'RejectedError', reason: 'filtered' })
+    expect(err.message).toMatch(/ip<127\.0\.0\.1> already connected/)
+  })
+
+  it('runs custom connection filters on dials too', async () => {
+    const b = await start()
+    const a = await start({ connFilters: [(c) => { if (c.outbound) throw new Error('no outbound today') }] })
+    await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'filtered' })
+  })
+
+  it('rejects a dial that names the wrong ID with AuthFailureError, before any NodeInfo is sent', async () => {
+    const b = await start()
+    const a = await start()
+    const wrong = { ...b.listenAddress(), id: 'cd'.repeat(20) as NodeID }
+    const err = (await a.dial(wrong).catch((e: Error) => e)) as Error
+    expect(err).toMatchObject({ name: 'AuthFailureError', expected: wrong.id, actual: b.id.nodeKey.id })
+    expect(err.message).toBe(`conn.ID (${b.id.nodeKey.id}) dialed ID (${wrong.id}) mismatch`)
+  })
+
+  it('reports a refused dial as DialError', async () => {
+    const b = await start()
+    const addr = b.listenAddress()
+    await b.stop()
+    const a = await start()
+    await expect(a.dial(addr)).rejects.toMatchObject({ name: 'DialError' })
+  })
+
+  it('bounds concurrent inbound handshakes: 1000 silent dials cannot hold more than the limit', async () => {
+    const limit = 16
+    const t = await start({ maxPendingInbound: limit, handshakeTimeoutMs: 1500, allowDuplicateIp: true })
+    let refused = 0
+    let timedOut = 0
+    t.addEventListener('connection:rejected', (e) => {
+      const err = e.detail.error as Error & { reason?: string }
+      if (err.name === 'RejectedError' && err.reason === 'too-many-handshakes') refused++
+      if (err.name === 'TimeoutError') timedOut++
+    })
+    const attackers = await Promise.all(Array.from({ length: 1000 }, () => rawSocket(t.listenAddress())))
+    // Every connection beyond the limit is closed as soon as the server accepts it; at most
+    // `limit` hold a slot until their handshake times out.
+    const open = new Set(attackers)
+    for (const s of attackers) closedBy(s).then(() => open.delete(s))
+    const until = Date.now() + 1200
+    while (open.size > limit && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    expect(open.size).toBeLessThanOrEqual(limit)
+    expect(refused).toBeGreaterThanOrEqual(1000 - limit)
+    // Once the slow ones time out, an honest peer gets in.
+    await Promise.all(attackers.map(closedBy))
+    expect(timedOut).toBeLessThanOrEqual(limit)
+    const honest = await start({ allowDuplicateIp: true })
+    const accepted = acceptOne(t)
+    await honest.dial(t.listenAddress())
+    expect((await accepted).remoteInfo.id).toBe(honest.id.nodeKey.id)
+  })
+})
+
+interface Box {
+  got: Array<[number, Uint8Array]>
+  closed: Promise<Error | undefined>
+  waitFor(n: number): Promise<void>
+}
+
+function run(conn: PeerConnection): Box {
+  const got: Box['got'] = []
+  let wake: (() => void) | undefined
+  let onClose!: (e?: Error) => void
+  const closed = new Promise<Error | undefined>((r) => { onClose = r })
+  conn.start(
+    [
+      { id: 0x20, priority: 5, sendQueueCapacity: 100 },
+      { id: 0x21, priority: 10, sendQueueCapacity: 100 },
+      { id: 0x40, priority: 1, sendQueueCapacity: 100, recvMessageCapacity: 4 * 1024 * 1024 }
+    ],
+    {
+      onReceive: (ch, m) => {
+        got.push([ch, m])
+        wake?.()
+      },
+      onClose: (e) => onClose(e)
+    }
+  )
+  return {
+    got,
+    closed,
+    async waitFor(n) {
+      while (got.length < n) await new Promise<void>((r) => { wake = r })
+    }
+  }
+}
+
+describe('TcpTransport: two nodes over loopback', () => {
+  async function pair(init: TcpTransportInit & StackInit = {}) {
+    const a = await start({ allowDuplicateIp: true, ...init })
+    const b = await start({ allowDuplicateIp: true, ...init })
+    const accepted = acceptOne(b)
+    const out = await a.dial(b.listenAddress())
+    const inb = await accepted
+    return { a, b, out, inb, outBox: run(out), inBox: run(inb) }
+  }
+
+  it('interleaves small and large messages on several channels, in order per channel', async () => {
+    const { out, inBox } = await pair()
+    const sent: Array<[number, Uint8Array]> = []
+    for (let i = 0; i < 30; i++) {
+      const ch = [0x20, 0x21, 0x40][i % 3] as number
+      const msg = randomBytes(ch === 0x40 ? 300_000 + i : 1 + i * 7)
+      sent.push([ch, msg])
+      expect(await out.send(ch, msg)).toBe(true)
+    }
+    await inBox.waitFor(30)
+    for (const ch of [0x20, 0x21, 0x40]) {
+      const want = sent.filter(([c]) => c === ch).map(([, m]) => Buffer.from(m).toString('hex'))
+      const have = inBox.got.filter(([c]) => c === ch).map(([, m]) => Buffer.from(m).toString('hex'))
+      expect(have).toEqual(want)
+    }
+  })
+
+  it('keeps an idle connection alive with ping/pong', async () => {
+    const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingInterval: 40, pongTimeout: 30 } })
+    await new Promise((r) => setTimeout(r, 300))
+    // Pings went both ways (bytes flowed with no message sent) and nobody timed out.
+    expect(out.status().bytesSent).toBeGreaterThan(0)
+    expect(inb.status().bytesSent).toBeGreaterThan(0)
+    expect(await out.send(0x20, Uint8Array.of(7))).toBe(true)
+    await inBox.waitFor(1)
+    const race = await Promise.race([outBox.closed.then(() => 'closed'), Promise.resolve('open')])
+    expect(race).toBe('open')
+  })
+
+  it('graceful close delivers what was queued, and the other side sees the close', async () => {
+    const { out, inBox } = await pair()
+    for (let i = 0; i < 20; i++) expect(out.trySend(0x20, Uint8Array.of(i))).toBe(true)
+    await out.close({ flush: true })
+    await inBox.waitFor(20)
+    expect(inBox.got.map(([, m]) => m[0])).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    await inBox.closed
+  })
+
+  it('an abrupt close (the process dies) is seen by the other side', async () => {
+    const { a, inBox } = await pair()
+    await a.stop()
+    await inBox.closed
+  })
+
+  it('leaves no socket, server or timer behind after stop', async () => {
+    const count = () => process.getActiveResourcesInfo().filter((r) => r !== 'FSReqCallback' && r !== 'Immediate').length
+    const before = count()
+    const { a, b, out } = await pair()
+    expect(await out.send(0x20, Uint8Array.of(1))).toBe(true)
+    await a.stop()
+    await b.stop()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(count()).toBeLessThanOrEqual(before)
+  })
+})
+
