@@ -61,11 +61,14 @@ async function acceptOne(t: TcpTransport): Promise<PeerConnection> {
 }
 
 describe('TcpTransport: hostile peers', () => {
-  it('closes a connection that sends garbage instead of the ephemeral key', async () => {
+  it.each([
+    ['a malformed BytesValue', '22' + 'ff'.repeat(34)],
+    ['a length prefix over the 1 MiB handshake limit', 'ffffff7f' + '00'.repeat(64)]
+  ])('closes a connection that sends %s instead of the ephemeral key', async (_name, hex) => {
     const t = await start()
     const rejected = nextRejection(t)
     const s = await rawSocket(t.listenAddress())
-    s.write(randomBytes(200))
+    s.write(Buffer.from(hex, 'hex'))
     expect(await rejected).toMatchObject({ name: 'HandshakeError', stage: 'key-exchange' })
     await closedBy(s)
   })

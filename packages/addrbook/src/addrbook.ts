@@ -1,0 +1,351 @@
+import {
+  AbortError,
+  type AbortOptions,
+  type AddrBook,
+  AddrBookError,
+  type AddrBookErrorReason,
+  type Logger,
+  type NetAddress,
+  type NodeID,
+  netAddressProblem,
+  isRoutableAddress,
+  netAddressString,
+  type Startable
+} from '@p2p/types'
+import { BucketHasher } from './bucket-hash.js'
+import { BucketTable } from './bucket-table.js'
+import { BUCKET_TYPE_NEW, BUCKET_TYPE_OLD, MAX_NEW_BUCKETS_PER_ADDRESS, NEED_ADDRESS_THRESHOLD } from './constants.js'
+import { canonicalAddress, canonicalize } from './canonical.js'
+import { GroupKeyCache, groupKey, groupKeyOfIp } from './group-key.js'
+import { KnownAddress } from './known-address.js'
+import { BookLifecycle, type ResolvedOptions } from './lifecycle.js'
+import { pickAddress, selectUniform, selectWithBias } from './selection.js'
+
+/** A read-only view of one entry, for inspection and tests. */
+export interface KnownAddressInfo {
+  readonly addr: NetAddress
+  readonly src: NetAddress
+  readonly bucketType: 'new' | 'old'
+  readonly buckets: readonly number[]
+  readonly attempts: number
+  readonly lastAttempt: number
+  readonly lastSuccess: number
+  readonly lastBanTime: number
+}
+
+/** JavaScript callers can pass anything; this keeps a malformed object from reaching the IP parser. */
+function isAddressShaped(a: NetAddress): boolean {
+  return typeof a === 'object' && typeof a.id === 'string' && typeof a.ip === 'string' && Number.isInteger(a.port)
+}
+
+/** Most bans remembered at once; past it the ban that ends soonest is forgotten. */
+const MAX_BANNED = 20_000
+
+/**
+ * The bucketed address book of CometBFT v0.34 (Go `p2p/pex/addrbook.go`): 256 new and 64 old
+ * buckets keyed by HighwayHash of network groups, so that no single source or network can fill
+ * the book. Synchronous; persistence, the periodic save and ban expiry run while started.
+ */
+export class BucketedAddrBook implements AddrBook, Startable {
+  readonly [Symbol.toStringTag] = '@p2p/addrbook'
+  /** @internal */ readonly table = new BucketTable()
+  /** @internal */ readonly badPeers = new Map<NodeID, KnownAddress>()
+  private readonly ourAddrs = new Set<string>()
+  private readonly privateIds: Set<string>
+  /** @internal */ hasher: BucketHasher
+  private readonly strict: boolean
+  private readonly random: () => number
+  private readonly now: () => number
+  private readonly log: Logger
+  private nextBanExpiry = Number.POSITIVE_INFINITY
+  private readonly lifecycle: BookLifecycle
+  private readonly sourceGroups: GroupKeyCache
+
+  constructor(options: ResolvedOptions, log: Logger) {
+    this.strict = options.strict
+    this.random = options.random
+    this.now = options.now
+    this.log = log
+    this.privateIds = new Set(options.privateIds)
+    this.hasher = new BucketHasher(options.key, options.hashKey)
+    this.lifecycle = new BookLifecycle(this, options, log)
+    this.sourceGroups = new GroupKeyCache(options.strict)
+  }
+
+  /** The 24-hex-character book key saved in addrbook.json. */
+  get key(): string {
+    return this.hasher.key
+  }
+
+  async start(): Promise<void> {
+    await this.lifecycle.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.lifecycle.stop()
+  }
+
+  /** Writes addrbook.json now (when the book has a file); concurrent calls are serialised. */
+  async save(options?: AbortOptions): Promise<void> {
+    if (options?.signal?.aborted === true) throw new AbortError()
+    await this.lifecycle.save(options)
+  }
+
+  addOurAddress(addr: NetAddress): void {
+    const canonical = canonicalAddress(addr)
+    const key = netAddressString(canonical)
+    this.ourAddrs.add(key)
+    // An address learnt before we knew it was ours must not be picked either.
+    const ka = this.table.lookup.get(canonical.id)
+    if (ka !== undefined && ka.key === key) this.table.removeFromAll(ka)
+  }
+
+  isOurAddress(addr: NetAddress): boolean {
+    return this.ourAddrs.has(netAddressString(canonicalAddress(addr)))
+  }
+
+  /** Go `AddPrivateIDs`: addresses with these IDs, or learnt from them, are refused. */
+  addPrivateIds(ids: Iterable<string>): void {
+    for (const id of ids) this.privateIds.add(id)
+  }
+
+  /**
+   * Adds `addr` learnt from `src` to a new bucket; a known ID is only added to a further new
+   * bucket with probability 1/(2·buckets), never past 4 buckets, and never when it is old (its
+   * address is then kept: a peer cannot move a verified ID to another IP). Throws
+   * {@link AddrBookError} with reason `nil`, `invalid`, `banned`, `private`, `self` or
+   * `non-routable` (strict mode), in Go's order and with Go's message.
+   */
+  addAddress(addr: NetAddress, src: NetAddress): void {
+    if (addr == null || src == null) {
+      const show = (a: NetAddress | null | undefined): string => (a == null ? '<nil-NetAddress>' : netAddressString(a))
+      throw this.reject('nil', `Cannot add a nil address. Got (addr, src) = (${show(addr)}, ${show(src)})`)
+    }
+    if (!isAddressShaped(addr) || !isAddressShaped(src)) {
+      throw this.reject('invalid', 'Cannot add invalid address: expected {id: string, ip: string, port: integer} for addr and src')
+    }
+    this.maybeReinstate()
+    const problem = netAddressProblem(addr)
+    if (problem !== undefined) throw this.reject('invalid', `Cannot add invalid address ${netAddressString(addr)}: ${problem}`)
+    const { addr: a, ip } = canonicalize(addr)
+    if (this.badPeers.has(a.id)) throw this.reject('banned', `Address: ${netAddressString(a)} is currently banned`)
+    if (this.privateIds.has(a.id)) throw this.reject('private', `Cannot add private peer with address ${netAddressString(a)}`)
+    if (this.privateIds.has(src.id)) {
+      throw this.reject('private', `Cannot add peer coming from private peer with address ${netAddressString(src)}`)
+    }
+    const key = netAddressString(a)
+    if (this.ourAddrs.has(key)) throw this.reject('self', `Cannot add ourselves with address ${key}`)
+    if (this.strict && !isRoutableAddress(a)) throw this.reject('non-routable', `Cannot add non-routable address ${key}`)
+
+    let ka = this.table.lookup.get(a.id)
+    if (ka !== undefined) {
+      if (ka.isOld()) return
+      if (ka.buckets.length >= MAX_NEW_BUCKETS_PER_ADDRESS) return
+      if (this.intn(2 * ka.buckets.length) !== 0) return
+    } else {
+      ka = new KnownAddress(a, canonicalAddress(src), key, this.now())
+    }
+    // `a` is valid (so its IP parsed) and, in strict mode, routable: its group is its IP's group
+    const bucket = this.hasher.newBucket(groupKeyOfIp(ip!), this.sourceGroups.of(src))
+    this.table.addToNew(ka, bucket, this.now())
+    this.lifecycle.changed()
+  }
+
+  removeAddress(addr: NetAddress): void {
+    const ka = this.table.lookup.get(addr.id)
+    if (ka === undefined) return
+    this.table.removeFromAll(ka)
+    this.lifecycle.changed()
+  }
+
+  has(addr: NetAddress): boolean {
+    this.maybeReinstate()
+    return this.table.lookup.has(addr.id)
+  }
+
+  /** Go `IsGood`: the entry is in an old bucket (a peer we completed a handshake with). */
+  isGood(addr: NetAddress): boolean {
+    return this.table.lookup.get(addr.id)?.isOld() === true
+  }
+
+  /** Go `IsBanned`: `addr`'s ID is serving a ban. */
+  isBanned(addr: NetAddress): boolean {
+    this.maybeReinstate()
+    return this.badPeers.has(addr.id)
+  }
+
+  /** Go `knownAddress.isBad` of `addr`'s entry: it would be expired first from a full new bucket. */
+  isBad(addr: NetAddress): boolean {
+    return this.table.lookup.get(addr.id)?.isBad(this.now()) === true
+  }
+
+  /**
+   * Marks `id` as a peer we completed a handshake with and moves it to its old bucket. When that
+   * bucket is full its least recently tried entry goes back to a new bucket (Go intends this but
+   * drops the entry instead, see the README).
+   */
+  markGood(id: NodeID): void {
+    const ka = this.table.lookup.get(id)
+    if (ka === undefined) return
+    ka.markGood(this.now())
+    if (ka.isNew() && ka.buckets.length > 0) this.moveToOld(ka)
+    this.lifecycle.changed()
+  }
+
+  markAttempt(addr: NetAddress): void {
+    const ka = this.table.lookup.get(addr.id)
+    if (ka === undefined) return
+    ka.markAttempt(this.now())
+    this.lifecycle.changed()
+  }
+
+  /**
+   * Removes `addr`'s entry and bans its ID for `banMs`: until then it is refused by `addAddress`;
+   * afterwards it returns to a new bucket. An address not in the book is not banned (as in Go).
+   */
+  markBad(addr: NetAddress, banMs: number): void {
+    const ka = this.table.lookup.get(addr.id)
+    if (ka === undefined) return
+    if (!this.badPeers.has(ka.id)) {
+      ka.ban(this.now(), Number.isNaN(banMs) ? 0 : banMs)
+      if (this.badPeers.size >= MAX_BANNED) this.forgetSoonestBan()
+      this.badPeers.set(ka.id, ka)
+      if (ka.lastBanTime < this.nextBanExpiry) {
+        this.nextBanExpiry = ka.lastBanTime
+        this.lifecycle.banScheduleChanged()
+      }
+    }
+    this.table.removeFromAll(ka)
+    this.lifecycle.changed()
+  }
+
+  /** Go `ReinstateBadPeers`: every entry whose ban is over goes back to a new bucket. Returns how many. */
+  reinstateBadPeers(): number {
+    const now = this.now()
+    let reinstated = 0
+    let next = Number.POSITIVE_INFINITY
+    for (const [id, ka] of this.badPeers) {
+      if (ka.isBanned(now)) {
+        next = Math.min(next, ka.lastBanTime)
+        continue
+      }
+      this.badPeers.delete(id)
+      if (this.table.lookup.has(id)) continue
+      // Go leaves a banned old entry typed old, so it cannot re-enter a new bucket and is lost.
+      ka.bucketType = BUCKET_TYPE_NEW
+      ka.buckets = []
+      this.table.addToNew(ka, this.newBucketFor(ka.addr, ka.src), now)
+      reinstated++
+    }
+    this.nextBanExpiry = next
+    if (reinstated > 0) this.lifecycle.changed()
+    return reinstated
+  }
+
+  /**
+   * A random address to dial: from the old or the new set, weighted √nOld·(100−bias) against
+   * √nNew·bias, then a random non-empty bucket of that set and a random entry in it. Returns
+   * undefined when the chosen set is empty (no fallback, as in Go).
+   */
+  pickAddress(biasTowardsNewPct: number): NetAddress | undefined {
+    this.maybeReinstate()
+    return pickAddress(this.table, biasTowardsNewPct, this.random, this.intn)
+  }
+
+  /**
+   * Addresses to gossip: 23 % of the book (at least 32, at most 250), uniformly at random; with a
+   * bias, Go's `GetSelectionWithBias`. An empty book gives an empty array (Go: nil).
+   */
+  getSelection(biasTowardsNewPct?: number): NetAddress[] {
+    if (biasTowardsNewPct !== undefined) return this.getSelectionWithBias(biasTowardsNewPct)
+    this.maybeReinstate()
+    return selectUniform(this.table, this.intn)
+  }
+
+  /** New addresses first (bias % of the selection, more if there are too few old), then old ones. */
+  getSelectionWithBias(biasTowardsNewPct: number): NetAddress[] {
+    this.maybeReinstate()
+    return selectWithBias(this.table, biasTowardsNewPct, this.intn)
+  }
+
+  list(): NetAddress[] {
+    this.maybeReinstate()
+    return Array.from(this.table.lookup.values(), (ka) => ka.addr)
+  }
+
+  size(): number {
+    this.maybeReinstate()
+    return this.table.size
+  }
+
+  needMoreAddrs(): boolean {
+    return this.size() < NEED_ADDRESS_THRESHOLD
+  }
+
+  /** A snapshot of every entry with its buckets and counters. */
+  knownAddresses(): KnownAddressInfo[] {
+    return Array.from(this.table.lookup.values(), (ka) => ({
+      addr: ka.addr,
+      src: ka.src,
+      bucketType: ka.bucketType === BUCKET_TYPE_OLD ? 'old' : 'new',
+      buckets: [...ka.buckets],
+      attempts: ka.attempts,
+      lastAttempt: ka.lastAttempt,
+      lastSuccess: ka.lastSuccess,
+      lastBanTime: ka.lastBanTime
+    }))
+  }
+
+  /** Go `calcNewBucket(addr, src)` under this book's keys. */
+  newBucketFor(addr: NetAddress, src: NetAddress): number {
+    return this.hasher.newBucket(groupKey(addr, this.strict), groupKey(src, this.strict))
+  }
+
+  /** Go `calcOldBucket(addr)` under this book's keys. */
+  oldBucketFor(addr: NetAddress): number {
+    return this.hasher.oldBucket(netAddressString(addr), groupKey(addr, this.strict))
+  }
+
+  /** @internal Reinstates expired bans when one is due; cheap otherwise. */
+  maybeReinstate(): void {
+    if (this.nextBanExpiry <= this.now()) this.reinstateBadPeers()
+  }
+
+  /** @internal When the next ban ends (epoch ms), or Infinity. */
+  get nextBanEnd(): number {
+    return this.nextBanExpiry
+  }
+
+  private moveToOld(ka: KnownAddress): void {
+    this.table.removeFromAll(ka)
+    ka.bucketType = BUCKET_TYPE_OLD
+    const index = this.oldBucketFor(ka.addr)
+    if (this.table.addToOld(ka, index)) return
+    const oldest = this.table.pickOldest(BUCKET_TYPE_OLD, index)
+    if (oldest !== undefined) {
+      this.table.removeFromBucket(oldest, BUCKET_TYPE_OLD, index)
+      oldest.bucketType = BUCKET_TYPE_NEW
+      this.table.addToNew(oldest, this.newBucketFor(oldest.addr, oldest.src), this.now())
+    }
+    if (!this.table.addToOld(ka, index)) this.log.error('could not add %s to old bucket %d', ka.key, index)
+  }
+
+  private forgetSoonestBan(): void {
+    let soonest: KnownAddress | undefined
+    for (const ka of this.badPeers.values()) if (soonest === undefined || ka.lastBanTime < soonest.lastBanTime) soonest = ka
+    if (soonest !== undefined) this.badPeers.delete(soonest.id)
+  }
+
+  /** A uniform integer in [0, n). */
+  private readonly intn = (n: number): number => {
+    if (n <= 1) return 0
+    // clamp: an injected random source may return exactly 1, or misbehave (NaN gives 0)
+    const r = Math.floor(this.random() * n)
+    return r > 0 ? Math.min(r, n - 1) : 0
+  }
+
+  private reject(reason: AddrBookErrorReason, message: string): AddrBookError {
+    this.lifecycle.rejected(reason)
+    return new AddrBookError(reason, message)
+  }
+}

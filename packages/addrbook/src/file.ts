@@ -1,0 +1,167 @@
+import { CorruptFileError, formatIp, type NetAddress, type NodeID, netAddressProblem, parseIp } from '@p2p/types'
+import {
+  BUCKET_TYPE_NEW,
+  BUCKET_TYPE_OLD,
+  type BucketType,
+  MAX_NEW_BUCKETS_PER_ADDRESS,
+  NEW_BUCKET_COUNT,
+  OLD_BUCKET_COUNT
+} from './constants.js'
+import { formatGoTime, GO_ZERO_TIME_MS, parseGoTime } from './go-time.js'
+import type { KnownAddress } from './known-address.js'
+
+/*
+ * Go's addrbook.json: `{ "key": <24 hex>, "addrs": [knownAddress...] }`, written by
+ * `json.MarshalIndent(v, "", "\t")`. We write the same bytes Go would (same fields, order and
+ * indentation) and read leniently where Go is lenient (unknown fields, missing fields as zero
+ * values) but never trust the content: an entry that would make Go panic or miscount is dropped.
+ */
+
+/** One entry as read from the file, checked and normalised. */
+export interface KnownAddressRecord {
+  /** Position in the file's `addrs`. */
+  index: number
+  addr: NetAddress
+  src: NetAddress
+  buckets: number[]
+  attempts: number
+  bucketType: BucketType
+  lastAttempt: number
+  lastSuccess: number
+  lastBanTime: number
+}
+
+export interface DecodedAddrBook {
+  /** The book key, or undefined when the file has none (Go would then use ""). */
+  key: string | undefined
+  records: KnownAddressRecord[]
+  /** Entries left out, by position in `addrs`, and why. */
+  dropped: Array<{ index: number; reason: string }>
+}
+
+/** Longest `key` accepted; Go writes 24 hex characters. */
+const MAX_KEY_LENGTH = 256
+
+/**
+ * Serialises the book exactly as Go's `saveToFile` lays it out: `JSON.stringify` with a tab
+ * indent prints the same bytes as Go's `json.MarshalIndent(v, "", "\t")` for these fields, in
+ * the order built here (Go's struct order). Go would also escape `<`, `>` and `&`, which never
+ * occur in IDs and IPs, and reads either form.
+ */
+export function encodeAddrBook(key: string, entries: Iterable<KnownAddress>): string {
+  const addrs: object[] = []
+  for (const ka of entries) {
+    addrs.push({
+      addr: { id: ka.addr.id, ip: ka.addr.ip, port: ka.addr.port },
+      src: { id: ka.src.id, ip: ka.src.ip, port: ka.src.port },
+      buckets: ka.buckets,
+      attempts: ka.attempts,
+      bucket_type: ka.bucketType,
+      last_attempt: formatGoTime(ka.lastAttempt),
+      last_success: formatGoTime(ka.lastSuccess),
+      last_ban_time: formatGoTime(ka.lastBanTime)
+    })
+  }
+  return JSON.stringify({ key, addrs }, null, '\t')
+}
+
+/**
+ * Parses addrbook.json. Throws {@link CorruptFileError} when the text is not JSON (a truncated
+ * write) or not an object with an `addrs` list; entries that are malformed are returned in
+ * `dropped` instead of failing the whole book.
+ */
+export function decodeAddrBook(text: string, path: string): DecodedAddrBook {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new CorruptFileError(path, `address book ${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  if (!isObject(json)) throw new CorruptFileError(path, `address book ${path} is not a JSON object`)
+  let key: string | undefined
+  if (json.key !== undefined && json.key !== null) {
+    if (typeof json.key !== 'string' || json.key.length > MAX_KEY_LENGTH) {
+      throw new CorruptFileError(path, `address book ${path} has an invalid "key"`)
+    }
+    if (json.key !== '') key = json.key
+  }
+  const addrs = json.addrs ?? []
+  if (!Array.isArray(addrs)) throw new CorruptFileError(path, `address book ${path}: "addrs" is not a list`)
+  const records: KnownAddressRecord[] = []
+  const dropped: DecodedAddrBook['dropped'] = []
+  addrs.forEach((raw: unknown, index) => {
+    const result = decodeEntry(raw, index)
+    if (typeof result === 'string') dropped.push({ index, reason: result })
+    else records.push(result)
+  })
+  return { key, records, dropped }
+}
+
+/** A checked record, or the reason the entry is unusable. */
+function decodeEntry(raw: unknown, index: number): KnownAddressRecord | string {
+  if (!isObject(raw)) return 'not an object'
+  const addr = decodeNetAddress(raw.addr)
+  if (typeof addr === 'string') return `addr: ${addr}`
+  const problem = netAddressProblem(addr)
+  if (problem !== undefined) return `addr: ${problem}`
+  const src = decodeNetAddress(raw.src)
+  if (typeof src === 'string') return `src: ${src}`
+  const bucketType = raw.bucket_type
+  if (bucketType !== BUCKET_TYPE_NEW && bucketType !== BUCKET_TYPE_OLD) return `unknown bucket_type ${String(bucketType)}`
+  const count = bucketType === BUCKET_TYPE_NEW ? NEW_BUCKET_COUNT : OLD_BUCKET_COUNT
+  const limit = bucketType === BUCKET_TYPE_NEW ? MAX_NEW_BUCKETS_PER_ADDRESS : 1
+  const buckets: number[] = []
+  if (raw.buckets !== undefined && raw.buckets !== null) {
+    if (!Array.isArray(raw.buckets)) return 'buckets is not a list'
+    for (const b of raw.buckets as unknown[]) {
+      if (!Number.isInteger(b) || (b as number) < 0 || (b as number) >= count) return `bucket index ${String(b)} out of range`
+      if (!buckets.includes(b as number) && buckets.length < limit) buckets.push(b as number)
+    }
+  }
+  const attempts = raw.attempts ?? 0
+  if (!Number.isInteger(attempts) || (attempts as number) < 0 || (attempts as number) > 0x7fffffff) return 'invalid attempts'
+  const times: number[] = []
+  for (const field of ['last_attempt', 'last_success', 'last_ban_time'] as const) {
+    const value = raw[field]
+    if (value === undefined || value === null) {
+      times.push(GO_ZERO_TIME_MS)
+      continue
+    }
+    const ms = typeof value === 'string' ? parseGoTime(value) : undefined
+    if (ms === undefined) return `invalid ${field}`
+    times.push(ms)
+  }
+  return {
+    index,
+    addr,
+    src,
+    buckets,
+    attempts: attempts as number,
+    bucketType,
+    lastAttempt: times[0]!,
+    lastSuccess: times[1]!,
+    lastBanTime: times[2]!
+  }
+}
+
+/** `{id, ip, port}` with the IP in canonical text; an empty IP is kept (Go's nil IP). */
+function decodeNetAddress(raw: unknown): NetAddress | string {
+  if (!isObject(raw)) return 'not an object'
+  const id = raw.id ?? ''
+  if (typeof id !== 'string' || id.length > 256) return 'invalid id'
+  const port = raw.port ?? 0
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 0xffff) return 'invalid port'
+  const ipText = raw.ip ?? ''
+  if (typeof ipText !== 'string') return 'invalid ip'
+  let ip = ''
+  if (ipText !== '') {
+    const bytes = parseIp(ipText)
+    if (bytes === undefined) return `invalid ip ${JSON.stringify(ipText.slice(0, 64))}`
+    ip = formatIp(bytes)
+  }
+  return { id: id as NodeID, ip, port: port as number }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
