@@ -30,7 +30,7 @@ function harness(recvMessageCapacity?: number): Harness {
   const conn = new MConnection(
     local,
     [{ id: 0x01, priority: 1, sendQueueCapacity: 1, ...(recvMessageCapacity === undefined ? {} : { recvMessageCapacity }) }],
-    { sendRate: 0, recvRate: 0, flushThrottle: 0 }
+    { sendRate: 0, recvRate: 0, flushThrottleMs: 0 }
   )
   open.push(conn)
   const h: Harness = { conn, raw, local, received: [], closes: [] }

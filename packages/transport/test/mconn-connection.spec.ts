@@ -26,7 +26,7 @@ const CHANNELS: ChannelDescriptor[] = [
   { id: 0x40, priority: 5, sendQueueCapacity: 10 },
   { id: 0x00, priority: 1, sendQueueCapacity: 10, recvMessageCapacity: 64_000 }
 ]
-const FAST: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottle: 0 }
+const FAST: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottleMs: 0 }
 
 interface Side {
   conn: MConnection
@@ -120,7 +120,7 @@ describe('MConnection: exchanging messages', () => {
 
   it('holds written packets for the flush throttle, then writes them at once', async () => {
     const [sa, sb] = memoryStreamPair()
-    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 5 }], { ...FAST, flushThrottle: 40 })
+    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 5 }], { ...FAST, flushThrottleMs: 40 })
     open.push(a)
     side(a)
     const raw = collect(sb)
@@ -181,8 +181,8 @@ describe('MConnection: descriptors and options', () => {
     expect(() => new MConnection(s, channels as ChannelDescriptor[])).toThrow(InvalidArgumentError)
   })
 
-  it('rejects pongTimeout >= pingInterval (Go panics)', () => {
-    expect(() => new MConnection(s, [], { pingInterval: 100, pongTimeout: 100 })).toThrow(InvalidArgumentError)
+  it('rejects pongTimeoutMs >= pingIntervalMs (Go panics)', () => {
+    expect(() => new MConnection(s, [], { pingIntervalMs: 100, pongTimeoutMs: 100 })).toThrow(InvalidArgumentError)
   })
 
   it("fills Go's defaults (send queue 1)", () => {
@@ -209,10 +209,10 @@ describe('MConnection: closing', () => {
     expect(sideB.closes[0]).toBeInstanceOf(ConnectionClosedError)
   })
 
-  it('close with flush is bounded by flushStopTimeout when the peer stops reading', async () => {
+  it('close with flush is bounded by flushStopTimeoutMs when the peer stops reading', async () => {
     const [sa, sb] = memoryStreamPair({ highWaterMark: 1000 })
     sb.hold()
-    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 10 }], { ...FAST, flushStopTimeout: 30 })
+    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 10 }], { ...FAST, flushStopTimeoutMs: 30 })
     const sideA = side(a)
     for (let i = 0; i < 10; i++) a.trySend(1, message(i, 5000))
     const reason = new ConnectionClosedError('seed done')
@@ -268,7 +268,7 @@ describe('MConnection: closing', () => {
   it('send gives up after the send timeout when the queue stays full', async () => {
     const [sa, sb] = memoryStreamPair({ highWaterMark: 1 })
     sb.hold()
-    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 1 }], { ...FAST, sendTimeout: 30 })
+    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 1 }], { ...FAST, sendTimeoutMs: 30 })
     open.push(a)
     side(a)
     // Fill the stream (blocked after one write), the channel's sending slot and its queue.
@@ -288,7 +288,7 @@ describe('MConnection: closing', () => {
     }
     await tick()
     const before = count()
-    const [a, b] = connectedPair({ sendRate: 1000, recvRate: 1000, flushThrottle: 50, pingInterval: 30, pongTimeout: 20 })
+    const [a, b] = connectedPair({ sendRate: 1000, recvRate: 1000, flushThrottleMs: 50, pingIntervalMs: 30, pongTimeoutMs: 20 })
     const sendOk = a.conn.send(0x20, message(0, 5000))
     for (let i = 0; i < 5; i++) a.conn.trySend(0x21, message(i, 300))
     const waiting = a.conn.send(0x40, message(9, 10))

@@ -116,7 +116,7 @@ describe('send scheduler', () => {
   it("an MConnection's recentlySent decays every 2 s of its clock", async () => {
     let now = 0
     const [sa, sb] = memoryStreamPair()
-    const conn = new MConnection(sa, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 0, flushThrottle: 0, now: () => now })
+    const conn = new MConnection(sa, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 0, flushThrottleMs: 0, now: () => now })
     open.push(conn)
     conn.start({ onReceive() {}, onClose() {} })
     const raw = collect(sb)
@@ -138,7 +138,7 @@ describe('send scheduler', () => {
         { id: 0x10, priority: 1, sendQueueCapacity: 100 },
         { id: 0x11, priority: 3, sendQueueCapacity: 100 }
       ],
-      { sendRate: 0, recvRate: 0, flushThrottle: 0 }
+      { sendRate: 0, recvRate: 0, flushThrottleMs: 0 }
     )
     open.push(conn)
     conn.start({ onReceive() {}, onClose() {} })
@@ -177,7 +177,7 @@ describe('MConnection rate limits (fake timers and clock)', () => {
       const conn = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 100 }], {
         sendRate,
         recvRate: 0,
-        flushThrottle: 0,
+        flushThrottleMs: 0,
         now
       })
       open.push(conn)
@@ -207,7 +207,7 @@ describe('MConnection rate limits (fake timers and clock)', () => {
     const [local, raw] = memoryStreamPair()
     const pause = vi.spyOn(local, 'pause')
     const resume = vi.spyOn(local, 'resume')
-    const conn = new MConnection(local, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 10_000, flushThrottle: 0, now })
+    const conn = new MConnection(local, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 10_000, flushThrottleMs: 0, now })
     open.push(conn)
     let received = 0
     conn.start({ onReceive: () => received++, onClose() {} })
@@ -236,8 +236,8 @@ describe('MConnection backpressure: a peer that stops reading', () => {
   it('queues fill, trySend fails at once, send times out false, and nothing accepted is lost', async () => {
     const [sa, sb] = memoryStreamPair({ highWaterMark: 4096 })
     const channels = [{ id: 1, priority: 1, sendQueueCapacity: 4 }]
-    const a = new MConnection(sa, channels, { sendRate: 0, recvRate: 0, flushThrottle: 0, sendTimeout: 50 })
-    const b = new MConnection(sb, channels, { sendRate: 0, recvRate: 0, flushThrottle: 0 })
+    const a = new MConnection(sa, channels, { sendRate: 0, recvRate: 0, flushThrottleMs: 0, sendTimeoutMs: 50 })
+    const b = new MConnection(sb, channels, { sendRate: 0, recvRate: 0, flushThrottleMs: 0 })
     open.push(a, b)
     a.start({ onReceive() {}, onClose() {} })
     const received: number[] = []

@@ -7,7 +7,7 @@ import { collect, memoryStreamPair } from './helpers/memory-stream.js'
 
 /* connection_test.go's ping/pong tests, with its 90 ms / 45 ms configuration. */
 
-const KEEPALIVE: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottle: 0, pingInterval: 90, pongTimeout: 45 }
+const KEEPALIVE: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottleMs: 0, pingIntervalMs: 90, pongTimeoutMs: 45 }
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -66,7 +66,7 @@ describe('MConnection keep-alive', () => {
   })
 
   it('every ping gets exactly one pong (TestMConnectionMultiplePings)', async () => {
-    const { conn, raw, rawIn, state } = withRawPeer({ ...KEEPALIVE, pingInterval: 60_000, pongTimeout: 45_000 })
+    const { conn, raw, rawIn, state } = withRawPeer({ ...KEEPALIVE, pingIntervalMs: 60_000, pongTimeoutMs: 45_000 })
     for (let i = 1; i <= 3; i++) {
       raw.write(PING_PACKET)
       await rawIn.waitFor(3 * i)
@@ -79,7 +79,7 @@ describe('MConnection keep-alive', () => {
 
   it('two MConnections keep each other alive over several ping intervals', async () => {
     const [sa, sb] = memoryStreamPair()
-    const init = { ...KEEPALIVE, pingInterval: 30, pongTimeout: 15 }
+    const init = { ...KEEPALIVE, pingIntervalMs: 30, pongTimeoutMs: 15 }
     const a = new MConnection(sa, [{ id: 1, priority: 1 }], init)
     const b = new MConnection(sb, [{ id: 1, priority: 1 }], init)
     open.push(a, b)

@@ -270,7 +270,7 @@ describe('TcpTransport: two nodes over loopback', () => {
   })
 
   it('keeps an idle connection alive with ping/pong', async () => {
-    const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingInterval: 40, pongTimeout: 30 } })
+    const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingIntervalMs: 40, pongTimeoutMs: 30 } })
     await new Promise((r) => setTimeout(r, 300))
     // Pings went both ways (bytes flowed with no message sent) and nobody timed out.
     expect(out.status().bytesSent).toBeGreaterThan(0)

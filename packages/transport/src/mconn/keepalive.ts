@@ -1,6 +1,6 @@
 /**
- * Ping / pong timing (Go's `pingTimer` and `pongTimer`): every `pingInterval` ms `sendPing` runs
- * and a `pongTimeout` timer starts; any pong stops it, and if it fires `onTimeout` runs. Pings
+ * Ping / pong timing (Go's `pingTimer` and `pongTimer`): every `pingIntervalMs` ms `sendPing` runs
+ * and a `pongTimeoutMs` timer starts; any pong stops it, and if it fires `onTimeout` runs. Pings
  * answered, unsolicited pongs and pong floods are the connection's business, not this class's.
  */
 export class KeepAlive {
@@ -8,8 +8,8 @@ export class KeepAlive {
   private pongTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
-    private readonly pingInterval: number,
-    private readonly pongTimeout: number,
+    private readonly pingIntervalMs: number,
+    private readonly pongTimeoutMs: number,
     private readonly sendPing: () => void,
     private readonly onTimeout: () => void
   ) {}
@@ -21,17 +21,17 @@ export class KeepAlive {
 
   start(): void {
     if (this.pingTimer !== undefined) return
-    this.pingTimer = setInterval(() => this.ping(), this.pingInterval)
+    this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs)
   }
 
   private ping(): void {
     this.sendPing()
-    // pongTimeout < pingInterval, so a previous pong timer has fired or stopped by now.
+    // pongTimeoutMs < pingIntervalMs, so a previous pong timer has fired or stopped by now.
     this.clearPongTimer()
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined
       this.onTimeout()
-    }, this.pongTimeout)
+    }, this.pongTimeoutMs)
   }
 
   pongReceived(): void {

@@ -83,7 +83,7 @@ export class MConnection {
     const maxDelimitedSize = uvarintLength(maxPacketSize) + maxPacketSize
     this.out = new WriteBuffer(
       stream,
-      this.opts.flushThrottle,
+      this.opts.flushThrottleMs,
       () => this.sender.wake(),
       (err) => this.stop(isTypedError(err) ? (err as Error) : new ConnectionClosedError('write failed', { cause: err })),
       Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize)
@@ -99,10 +99,10 @@ export class MConnection {
     })
     this.reader = new PacketReader(maxPacketSize)
     this.keepAlive = new KeepAlive(
-      this.opts.pingInterval,
-      this.opts.pongTimeout,
+      this.opts.pingIntervalMs,
+      this.opts.pongTimeoutMs,
       () => this.sender.writeControl(PING_PACKET),
-      () => this.stop(new TimeoutError('pong', this.opts.pongTimeout, 'pong timeout'))
+      () => this.stop(new TimeoutError('pong', this.opts.pongTimeoutMs, 'pong timeout'))
     )
     this.recvMonitor = new FlowRate(this.opts.now)
     this.recvLimited = !isUnlimitedRate(this.opts.recvRate)
@@ -157,7 +157,7 @@ export class MConnection {
       const timer = setTimeout(() => {
         channel.removeWaiter(waiter)
         waiter.settle(false)
-      }, this.opts.sendTimeout)
+      }, this.opts.sendTimeoutMs)
       const onAbort = (): void => {
         channel.removeWaiter(waiter)
         done()
@@ -201,7 +201,7 @@ export class MConnection {
 
   /**
    * Closes the connection; with `flush`, first writes every queued message (Go's `FlushStop`),
-   * bounded by `flushStopTimeout`. `onClose` gets `reason` (undefined for a plain close).
+   * bounded by `flushStopTimeoutMs`. `onClose` gets `reason` (undefined for a plain close).
    * Idempotent: later calls return the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
@@ -218,7 +218,7 @@ export class MConnection {
       this.flushStopReason = options.reason
       this.keepAlive.stop()
       this.settleWaiters()
-      this.flushStopTimer = setTimeout(() => this.stop(options.reason), this.opts.flushStopTimeout)
+      this.flushStopTimer = setTimeout(() => this.stop(options.reason), this.opts.flushStopTimeoutMs)
       this.sender.draining = true
       this.sender.wake()
     } else {

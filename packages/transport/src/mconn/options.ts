@@ -14,18 +14,18 @@ export interface MConnectionInit {
   /** Largest `data` of one PacketMsg; must equal the peer's. Default 1024. */
   maxPacketMsgPayloadSize?: number
   /** Longest time written packets wait before being handed to the stream, ms. Default 100. */
-  flushThrottle?: number
+  flushThrottleMs?: number
   /** Ping period, ms. Default 60000. */
-  pingInterval?: number
-  /** How long to wait for a pong after a ping, ms; must be < `pingInterval`. Default 45000. */
-  pongTimeout?: number
+  pingIntervalMs?: number
+  /** How long to wait for a pong after a ping, ms; must be < `pingIntervalMs`. Default 45000. */
+  pongTimeoutMs?: number
   /** How long `send` waits for room in a full send queue, ms. Default 10000. */
-  sendTimeout?: number
+  sendTimeoutMs?: number
   /**
    * Bound on `close({ flush: true })`: after this many ms the connection closes even if queued
    * messages could not be written (a peer that stopped reading). Go has no bound. Default 10000.
    */
-  flushStopTimeout?: number
+  flushStopTimeoutMs?: number
   logger?: Logger
   /** Clock of the rate limiters, ms (tests inject a fake one). Default `performance.now`. */
   now?: () => number
@@ -35,11 +35,11 @@ export const MCONNECTION_DEFAULTS = {
   sendRate: 512_000,
   recvRate: 512_000,
   maxPacketMsgPayloadSize: DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE,
-  flushThrottle: 100,
-  pingInterval: 60_000,
-  pongTimeout: 45_000,
-  sendTimeout: 10_000,
-  flushStopTimeout: 10_000
+  flushThrottleMs: 100,
+  pingIntervalMs: 60_000,
+  pongTimeoutMs: 45_000,
+  sendTimeoutMs: 10_000,
+  flushStopTimeoutMs: 10_000
 } as const
 
 /** Go's `ChannelDescriptor.FillDefaults`. */
@@ -53,11 +53,11 @@ export interface ResolvedMConnectionOptions {
   readonly sendRate: number
   readonly recvRate: number
   readonly maxPacketMsgPayloadSize: number
-  readonly flushThrottle: number
-  readonly pingInterval: number
-  readonly pongTimeout: number
-  readonly sendTimeout: number
-  readonly flushStopTimeout: number
+  readonly flushThrottleMs: number
+  readonly pingIntervalMs: number
+  readonly pongTimeoutMs: number
+  readonly sendTimeoutMs: number
+  readonly flushStopTimeoutMs: number
   readonly logger: Logger | undefined
   readonly now: () => number
 }
@@ -93,20 +93,20 @@ export function resolveMConnectionOptions(init: MConnectionInit = {}): ResolvedM
       'maxPacketMsgPayloadSize',
       init.maxPacketMsgPayloadSize ?? MCONNECTION_DEFAULTS.maxPacketMsgPayloadSize
     ),
-    flushThrottle: nonNegative('flushThrottle', init.flushThrottle ?? MCONNECTION_DEFAULTS.flushThrottle),
-    pingInterval: nonNegative('pingInterval', init.pingInterval ?? MCONNECTION_DEFAULTS.pingInterval),
-    pongTimeout: nonNegative('pongTimeout', init.pongTimeout ?? MCONNECTION_DEFAULTS.pongTimeout),
-    sendTimeout: nonNegative('sendTimeout', init.sendTimeout ?? MCONNECTION_DEFAULTS.sendTimeout),
-    flushStopTimeout: nonNegative('flushStopTimeout', init.flushStopTimeout ?? MCONNECTION_DEFAULTS.flushStopTimeout),
+    flushThrottleMs: nonNegative('flushThrottleMs', init.flushThrottleMs ?? MCONNECTION_DEFAULTS.flushThrottleMs),
+    pingIntervalMs: nonNegative('pingIntervalMs', init.pingIntervalMs ?? MCONNECTION_DEFAULTS.pingIntervalMs),
+    pongTimeoutMs: nonNegative('pongTimeoutMs', init.pongTimeoutMs ?? MCONNECTION_DEFAULTS.pongTimeoutMs),
+    sendTimeoutMs: nonNegative('sendTimeoutMs', init.sendTimeoutMs ?? MCONNECTION_DEFAULTS.sendTimeoutMs),
+    flushStopTimeoutMs: nonNegative('flushStopTimeoutMs', init.flushStopTimeoutMs ?? MCONNECTION_DEFAULTS.flushStopTimeoutMs),
     logger: init.logger,
     now: init.now ?? (() => performance.now())
   }
   // Go panics here: a ping re-arms the pong timer, so a longer pong timeout would never fire.
-  if (o.pongTimeout >= o.pingInterval) {
-    throw new InvalidArgumentError(`pongTimeout (${o.pongTimeout}) must be less than pingInterval (${o.pingInterval})`)
+  if (o.pongTimeoutMs >= o.pingIntervalMs) {
+    throw new InvalidArgumentError(`pongTimeoutMs (${o.pongTimeoutMs}) must be less than pingIntervalMs (${o.pingIntervalMs})`)
   }
   // Timers clamp larger delays to 1 ms; refuse instead of pinging in a loop.
-  for (const key of ['flushThrottle', 'pingInterval', 'pongTimeout', 'sendTimeout', 'flushStopTimeout'] as const) {
+  for (const key of ['flushThrottleMs', 'pingIntervalMs', 'pongTimeoutMs', 'sendTimeoutMs', 'flushStopTimeoutMs'] as const) {
     if (o[key] > 2_147_483_647) throw new InvalidArgumentError(`${key} must be at most 2147483647 ms`)
   }
   if (o.maxPacketMsgPayloadSize > 1 << 24) {

@@ -6,7 +6,7 @@ export const WRITE_BUFFER_SIZE = 65_536
 /**
  * The send side's batching buffer (Go's 64 KiB `bufio.Writer` plus its flush `ThrottleTimer`).
  * Packets are encoded straight into `buf`; the bytes reach the stream when the buffer fills,
- * `flushThrottle` ms after the first unflushed packet, or on an explicit `flush()`. Ownership of
+ * `flushThrottleMs` ms after the first unflushed packet, or on an explicit `flush()`. Ownership of
  * flushed bytes passes to the stream (it may queue them), so a large flush hands over the buffer
  * and allocates a new one, and a small flush hands over a copy.
  */
@@ -19,7 +19,7 @@ export class WriteBuffer {
   blocked = false
 
   private readonly stream: ByteStream
-  private readonly flushThrottle: number
+  private readonly flushThrottleMs: number
   private readonly onDrained: () => void
   private readonly onError: (err: unknown) => void
   private flushTimer: ReturnType<typeof setTimeout> | undefined
@@ -27,13 +27,13 @@ export class WriteBuffer {
 
   constructor(
     stream: ByteStream,
-    flushThrottle: number,
+    flushThrottleMs: number,
     onDrained: () => void,
     onError: (err: unknown) => void,
     size = WRITE_BUFFER_SIZE
   ) {
     this.stream = stream
-    this.flushThrottle = flushThrottle
+    this.flushThrottleMs = flushThrottleMs
     this.onDrained = onDrained
     this.onError = onError
     this.buf = new Uint8Array(size)
@@ -47,14 +47,14 @@ export class WriteBuffer {
   /** Arms the throttled flush after something was written (Go's `flushTimer.Set()`). */
   schedule(): void {
     if (this.flushTimer !== undefined || this.stopped || this.len === 0) return
-    if (this.flushThrottle === 0) {
+    if (this.flushThrottleMs === 0) {
       this.flush()
       return
     }
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       this.flush()
-    }, this.flushThrottle)
+    }, this.flushThrottleMs)
   }
 
   /** Hands the buffered bytes to the stream now. */
