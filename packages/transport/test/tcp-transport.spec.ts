@@ -142,6 +142,17 @@ describe('TcpTransport: hostile peers', () => {
     await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn' })
   })
 
+  it('works over IPv6 and refuses a duplicate connection there too', async () => {
+    const a = await start({ listen: '[::1]:0', allowDuplicateIp: true })
+    const b = await start({ listen: '[::1]:0', allowDuplicateIp: true })
+    expect(b.listenAddress().ip).toBe('::1')
+    const accepted = acceptOne(b)
+    const out = await a.dial(b.listenAddress())
+    expect(out.remoteAddr.ip).toBe('::1')
+    expect((await accepted).remoteAddr.ip).toBe('::1')
+    await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn', addr: `[::1]:${b.listenAddress().port}` })
+  })
+
   it('refuses a second connection from the same IP unless allowed (Go ConnDuplicateIPFilter)', async () => {
     const b = await start()
     const a1 = await start({ allowDuplicateIp: true })

@@ -151,7 +151,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     const controller = this.#controller
     if (this.#server === undefined || controller === undefined) throw new NotStartedError('transport is not started')
     if (options.signal?.aborted === true) throw new AbortError()
-    const remote = dialString(addr)
+    const remote = socketKey(addr.ip, addr.port)
     if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote, id: addr.id })
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.signal])
     const socket = await this.#connect(addr, signal)
@@ -188,7 +188,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
 
   #onInbound(socket: Socket): void {
     const controller = this.#controller
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    const remote = socketKey(normalizeIp(socket.remoteAddress ?? ''), socket.remotePort ?? 0)
     if (controller === undefined || this.#pending >= this.#opts.maxPendingInbound) {
       socket.destroy()
       this.emit('connection:rejected', {
@@ -220,7 +220,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   ): Promise<PeerConnection> {
     const remoteIp = normalizeIp(socket.remoteAddress ?? '')
     const remotePort = socket.remotePort ?? 0
-    const remote = `${remoteIp}:${remotePort}`
+    const remote = socketKey(remoteIp, remotePort)
     let registered = false
     try {
       if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote })
@@ -275,6 +275,12 @@ function splitHostPort(s: string): { host: string; port: number } {
   return { host: m[1] ?? m[2] ?? '', port: Number(m[3]) }
 }
 
+/** The `ip:port` key of a socket address, as Go's `DialString` prints it (IPv6 in brackets). */
+function socketKey(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+}
+
+/** Node reports IPv4 peers of a dual-stack listener as `::ffff:a.b.c.d`; Go prints `a.b.c.d`. */
 function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
 }
