@@ -32,7 +32,7 @@
  * console.log(nodeKey.id) // 40 hex characters
  * ```
  */
-export { hostPortProblem, peerAddressProblem, splitHostPort } from './address-syntax.js'
+export { hostPortProblem, peerAddressProblem } from './address-syntax.js'
 export { type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js'
 export {
   DEFAULT_ADDR_BOOK_PATH,
