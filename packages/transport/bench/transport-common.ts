@@ -135,6 +135,19 @@ export function numberArg(name: string, fallback: number): number {
   return arg === undefined ? fallback : Number(arg.slice(name.length + 3))
 }
 
+/**
+ * `--only=<text>`: run only the cases whose label contains one of the comma-separated texts
+ * (for profiling one case, e.g. `--only="MConnection 1 KiB"`).
+ */
+export function selected(label: string): boolean {
+  const arg = process.argv.find((a) => a.startsWith('--only='))
+  if (arg === undefined) return true
+  return arg
+    .slice('--only='.length)
+    .split(',')
+    .some((t) => label.includes(t))
+}
+
 /** Machine, Node, date and load: the first line of every report. */
 export function header(aead?: AeadBackend): string {
   const cpu = cpus()

@@ -32,12 +32,13 @@ export interface MeasureOptions {
   runs: number
 }
 
-interface Counter {
+export interface Counter {
   msgs: number
   bytes: number
 }
 
-async function timeWindows(label: string, recv: Counter, o: MeasureOptions): Promise<Throughput> {
+/** Warm-up, then `runs` windows read from the receiver's counters; the median window. */
+export async function timeWindows(label: string, recv: Counter, o: MeasureOptions): Promise<Throughput> {
   await sleep(o.warmupMs)
   const windows: Window[] = []
   for (let i = 0; i < o.runs; i++) {
@@ -54,7 +55,7 @@ async function timeWindows(label: string, recv: Counter, o: MeasureOptions): Pro
 }
 
 /** Waits until the receiver has all `sent` bytes; fails if it does not within `ms`. */
-async function settle(label: string, sent: Counter, recv: Counter, ms = 15_000): Promise<void> {
+export async function settle(label: string, sent: Counter, recv: Counter, ms = 15_000): Promise<void> {
   const until = performance.now() + ms
   while (recv.bytes < sent.bytes && performance.now() < until) await sleep(2)
   if (recv.bytes !== sent.bytes || recv.msgs !== sent.msgs) {
@@ -97,7 +98,7 @@ export async function mconnThroughput(size: number, channels: number, aead: Aead
     }
   }
   const pumps = ids.map((ch) => pump(out, ch))
-  const label = `MConnection ${sizeName(size)} x ${channels} ch`
+  const label = mconnLabel(size, channels)
   try {
     const result = await timeWindows(label, recv, o)
     stop = true
@@ -138,7 +139,7 @@ export async function secretThroughput(size: number, aead: AeadBackend, o: Measu
     }
   }
   const running = pump()
-  const label = `SecretConnection ${sizeName(size)} writes`
+  const label = secretLabel(size)
   try {
     const result = await timeWindows(label, recv, o)
     stop = true
@@ -150,6 +151,9 @@ export async function secretThroughput(size: number, aead: AeadBackend, o: Measu
     await close()
   }
 }
+
+export const mconnLabel = (size: number, channels: number): string => `MConnection ${sizeName(size)} x ${channels} ch`
+export const secretLabel = (size: number): string => `SecretConnection ${sizeName(size)} writes`
 
 export function sizeName(size: number): string {
   if (size >= 1 << 20 && size % (1 << 20) === 0) return `${size >> 20} MiB`
