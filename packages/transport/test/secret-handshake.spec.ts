@@ -103,6 +103,13 @@ describe('secret handshake against an independent (@noble) peer', () => {
     expect(conn.remoteId).toBe(nodeIdFromPublicKey(ed25519.getPublicKey(seed)))
   })
 
+  it('sends first at both steps: a peer that answers only after reading ours does not deadlock', async () => {
+    const { result } = againstEvil({ readFirst: true, waitForAuth: true })
+    const conn = await result
+    opened.push(conn)
+    expect(conn.remoteId).toHaveLength(40)
+  })
+
   it('delivers plaintext that followed the AuthSigMessage in the same frame', async () => {
     const { result } = againstEvil({ trailing: new TextEncoder().encode('early bytes') })
     const conn = await result
@@ -216,7 +223,8 @@ describe('adversarial authentication', () => {
     ['a signature of random bytes', 'random-sig'],
     ['a signature over a different challenge', 'other-challenge'],
     ['a 63-byte signature', 'short-sig'],
-    ['a valid signature under another key than the one claimed', 'other-key']
+    ['a valid signature under another key than the one claimed', 'other-key'],
+    ['a malleated signature (S + L, non-canonical)', 'high-s']
   ] as const)('rejects %s', async (_d, auth) => {
     const { result } = againstEvil({ auth })
     await expectHandshakeError(result, 'auth-sig', /^challenge verification failed$/, 'ProtocolError')
@@ -297,7 +305,8 @@ describe('handshake deadlines and cancellation', () => {
     await until(() => activeHandles() <= before, 'sockets released')
   })
 
-  it('aborts on the signal mid-handshake', async () => {
+  it('aborts on the signal mid-handshake, leaving no timer', async () => {
+    const before = activeHandles()
     const [ours] = duplexPair()
     const ac = new AbortController()
     const p = secretHandshake(ours, randomKey(), { signal: ac.signal })
@@ -305,6 +314,7 @@ describe('handshake deadlines and cancellation', () => {
     const err = await p.then(() => new Error('unexpected success'), (e: unknown) => e as Error)
     expect(err.name).toBe('AbortError')
     expect(ours.destroyed).toBe(true)
+    expect(activeHandles()).toBeLessThanOrEqual(before)
   })
 
   it('aborts at once on an aborted signal without writing anything', async () => {
@@ -322,6 +332,16 @@ describe('handshake deadlines and cancellation', () => {
     const [ours] = duplexPair()
     const bad: NodeKey = { ...randomKey(), publicKey: new Uint8Array(33) }
     const err = await secretHandshake(ours, bad).then(() => new Error('unexpected success'), (e: unknown) => e as Error)
+    expect(err.name).toBe('InvalidArgumentError')
+    expect(ours.destroyed).toBe(true)
+  })
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('refuses timeoutMs %s', async (timeoutMs) => {
+    const [ours] = duplexPair()
+    const err = await secretHandshake(ours, randomKey(), { timeoutMs }).then(
+      () => new Error('unexpected success'),
+      (e: unknown) => e as Error
+    )
     expect(err.name).toBe('InvalidArgumentError')
     expect(ours.destroyed).toBe(true)
   })

@@ -74,12 +74,17 @@ export interface EvilOptions {
     | 'other-challenge'
     | 'random-sig'
     | 'short-sig'
+    | 'high-s'
     | 'other-key'
     | 'secp256k1'
     | { plaintext: Uint8Array }
     | { rawFrames: Uint8Array }
   /** Extra fields placed before the real ones inside the AuthSigMessage (unknown fields are skipped). */
   authPrefix?: Uint8Array
+  /** Read our ephemeral key before sending its own, like a sequential peer. */
+  readFirst?: boolean
+  /** Wait for our AuthSig frame (and open it) before sending its own, like a sequential peer. */
+  waitForAuth?: boolean
   /** Plaintext appended right after the AuthSigMessage, in the same frame. */
   trailing?: Uint8Array
 }
@@ -121,9 +126,10 @@ export async function evilPeer(stream: Duplex, opts: EvilOptions = {}): Promise<
   }
   // Read theirs first only when our message depends on it (reflection); otherwise send first.
   let theirEph: Uint8Array
-  if (typeof opts.ephPublicOverride === 'function') {
+  if (typeof opts.ephPublicOverride === 'function' || opts.readFirst === true) {
     theirEph = (await reader.read(35)).subarray(3)
-    stream.write(delimited(bytesField(1, opts.ephPublicOverride(theirEph))))
+    const mine = typeof opts.ephPublicOverride === 'function' ? opts.ephPublicOverride(theirEph) : ephPub
+    stream.write(delimited(bytesField(1, mine)))
   } else {
     stream.write(delimited(bytesField(1, opts.ephPublicOverride ?? ephPub)))
     theirEph = (await reader.read(35)).subarray(3)
@@ -166,6 +172,18 @@ export async function evilPeer(stream: Duplex, opts: EvilOptions = {}): Promise<
     if (auth === 'other-challenge') sig = ed25519.sign(challenge.map((b, i) => (i === 0 ? b ^ 1 : b)), seed)
     if (auth === 'random-sig') sig = crypto.getRandomValues(new Uint8Array(64))
     if (auth === 'short-sig') sig = sig.subarray(0, 63)
+    if (auth === 'high-s') {
+      // The same signature with S + L: valid modulo L, refused by Go (S must be canonical).
+      const L = (1n << 252n) + 27742317777372353535851937790883648493n
+      let x = sig.subarray(32).reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n) + L
+      const high = new Uint8Array(64)
+      high.set(sig.subarray(0, 32))
+      for (let i = 32; i < 64; i++) {
+        high[i] = Number(x & 0xffn)
+        x >>= 8n
+      }
+      sig = high
+    }
     if (auth === 'other-key') {
       key = ed25519.getPublicKey(other)
       keyField = bytesField(1, key)
@@ -173,6 +191,7 @@ export async function evilPeer(stream: Duplex, opts: EvilOptions = {}): Promise<
     if (auth === 'secp256k1') keyField = bytesField(2, new Uint8Array(33).fill(2))
     plaintext = delimited(Uint8Array.from([...(opts.authPrefix ?? []), ...bytesField(1, keyField), ...bytesField(2, sig)]))
   }
+  if (opts.waitForAuth === true) openFrame(await reader.read(1044))
   const all = Uint8Array.from([...plaintext, ...(opts.trailing ?? [])])
   const frames: Uint8Array[] = []
   for (let i = 0; i < all.length; i += 1024) frames.push(sendFrame(all.subarray(i, i + 1024)))

@@ -4,7 +4,7 @@ import { sodiumAead } from '../src/secret/aead-sodium.js'
 import { nodeKeyFromSeed } from '../src/secret/ed25519.js'
 import { FrameReader } from '../src/secret/frame-reader.js'
 import { FrameWriter } from '../src/secret/frame-writer.js'
-import { type HandshakeInternals, secretHandshake } from '../src/secret/handshake.js'
+import { type HandshakeInternals, runSecretHandshake } from '../src/secret/handshake.js'
 import { Nonce } from '../src/secret/nonce.js'
 import { generateEphemeralKeyPair } from '../src/secret/x25519.js'
 import {
@@ -61,7 +61,7 @@ describe.each(cases.map((c) => [c.name, c] as const))('Go vector %s', (_name, c:
         goSide.write(unhex(them.handshake_writes[0] ?? ''))
         goSide.write(unhex(them.handshake_writes[1] ?? ''))
         let secrets: Parameters<NonNullable<HandshakeInternals['onSecrets']>>[0] | undefined
-        const conn = await secretHandshake(
+        const conn = await runSecretHandshake(
           ours,
           nodeKeyFromSeed(unhex(us.ed25519_seed)),
           { aead },

@@ -61,17 +61,23 @@ export interface HandshakeInternals {
  *   {@link TimeoutError} (phase 'handshake'), {@link AbortError},
  *   {@link InvalidArgumentError} for an unusable local key or options.
  */
-export async function secretHandshake(
+export function secretHandshake(stream: Duplex, nodeKey: NodeKey, options: SecretHandshakeOptions = {}): Promise<SecretConnection> {
+  return runSecretHandshake(stream, nodeKey, options, {})
+}
+
+/** {@link secretHandshake} with test hooks; not exported from the package. */
+export async function runSecretHandshake(
   stream: Duplex,
   nodeKey: NodeKey,
-  options: SecretHandshakeOptions = {},
-  internals: HandshakeInternals = {}
+  options: SecretHandshakeOptions,
+  internals: HandshakeInternals
 ): Promise<SecretConnection> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   const { signal } = options
   try {
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new InvalidArgumentError(`timeoutMs must be a positive number, got ${timeoutMs}`)
+    // setTimeout turns anything above 2^31 - 1 ms into 1 ms: refuse it rather than time out at once.
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 0x7fffffff) {
+      throw new InvalidArgumentError(`timeoutMs must be a positive number of ms up to 2^31 - 1, got ${timeoutMs}`)
     }
     if (!(nodeKey.publicKey instanceof Uint8Array) || nodeKey.publicKey.length !== ED25519_PUBLIC_KEY_SIZE) {
       // Go's TestNilPubkey / TestNonEd25519Pubkey: only ed25519 node keys can authenticate.

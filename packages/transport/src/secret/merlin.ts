@@ -11,10 +11,22 @@ const FLAG_M = 0x10
 const FLAG_K = 0x20
 
 const encoder = new TextEncoder()
+const labelCache = new Map<string, Uint8Array>()
 
 /** Bytes of ASCII text; labels here are constants, so this never sees user input. */
 export function ascii(s: string): Uint8Array {
   return encoder.encode(s)
+}
+
+/** Labels are a handful of constants: encode each once. */
+function label(s: string | Uint8Array): Uint8Array {
+  if (typeof s !== 'string') return s
+  let bytes = labelCache.get(s)
+  if (bytes === undefined) {
+    bytes = ascii(s)
+    if (labelCache.size < 64) labelCache.set(s, bytes)
+  }
+  return bytes
 }
 
 class Strobe128 {
@@ -26,7 +38,7 @@ class Strobe128 {
   constructor(protocolLabel: Uint8Array) {
     const init = [1, STROBE_R + 2, 1, 0, 1, 96]
     this.state.set(init, 0)
-    this.state.set(ascii('STROBEv1.0.2'), init.length)
+    this.state.set(label('STROBEv1.0.2'), init.length)
     this.permute()
     this.metaAd(protocolLabel, false)
   }
@@ -68,7 +80,17 @@ class Strobe128 {
   }
 
   private absorb(data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) this.absorbByte(data[i] as number)
+    const st = this.state
+    let pos = this.pos
+    for (let i = 0; i < data.length; i++) {
+      st[pos] = (st[pos] as number) ^ (data[i] as number)
+      if (++pos === STROBE_R) {
+        this.pos = pos
+        this.runF()
+        pos = 0
+      }
+    }
+    this.pos = pos
   }
 
   private absorbByte(b: number): void {
@@ -110,22 +132,22 @@ export class MerlinTranscript {
   private readonly strobe: Strobe128
 
   constructor(appLabel: string | Uint8Array) {
-    this.strobe = new Strobe128(ascii('Merlin v1.0'))
+    this.strobe = new Strobe128(label('Merlin v1.0'))
     this.appendMessage('dom-sep', appLabel)
   }
 
   /** Absorbs `message` under `label`: one meta-AD over label || LE32(len), then AD(message). */
-  appendMessage(label: string | Uint8Array, message: string | Uint8Array): void {
+  appendMessage(name: string | Uint8Array, message: string | Uint8Array): void {
     const msg = typeof message === 'string' ? ascii(message) : message
-    this.strobe.metaAd(typeof label === 'string' ? ascii(label) : label, false)
+    this.strobe.metaAd(label(name), false)
     this.strobe.metaAd(le32(msg.length), true)
     this.strobe.ad(msg, false)
   }
 
   /** Squeezes `length` challenge bytes under `label`. */
-  extractBytes(label: string | Uint8Array, length: number): Uint8Array {
+  extractBytes(name: string | Uint8Array, length: number): Uint8Array {
     const out = new Uint8Array(length)
-    this.strobe.metaAd(typeof label === 'string' ? ascii(label) : label, false)
+    this.strobe.metaAd(label(name), false)
     this.strobe.metaAd(le32(length), true)
     this.strobe.prf(out)
     return out
