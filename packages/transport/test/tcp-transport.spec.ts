@@ -142,6 +142,18 @@ describe('TcpTransport: hostile peers', () => {
     await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn' })
   })
 
+  it('lets only one of two concurrent dials to the same address through, even with slow filters', async () => {
+    const slowFilter = () => new Promise<void>((r) => setTimeout(r, 30))
+    const a = await start({ allowDuplicateIp: true, connFilters: [slowFilter] })
+    const b = await start({ allowDuplicateIp: true })
+    const accepted = acceptOne(b)
+    const results = await Promise.allSettled([a.dial(b.listenAddress()), a.dial(b.listenAddress())])
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+    expect(failed.reason).toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn' })
+    await accepted
+  })
+
   it('works over IPv6 and refuses a duplicate connection there too', async () => {
     const a = await start({ listen: '[::1]:0', allowDuplicateIp: true })
     const b = await start({ listen: '[::1]:0', allowDuplicateIp: true })

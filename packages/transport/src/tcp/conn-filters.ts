@@ -15,13 +15,6 @@ export interface RawConnInfo {
  */
 export type ConnFilter = (conn: RawConnInfo, options: { signal: AbortSignal }) => void | Promise<void>
 
-/** Go's `ConnDuplicateIPFilter`: refuse a connection from an IP we already hold a connection to. */
-export function duplicateIpFilter(hasIp: (ip: string) => boolean): ConnFilter {
-  return (conn) => {
-    if (hasIp(conn.remoteIp)) throw new Error(`ip<${conn.remoteIp}> already connected`)
-  }
-}
-
 /**
  * Runs every filter concurrently. Rejects with `RejectedError` (reason `filtered`) naming the
  * first filter error, `TimeoutError` (phase `filter`), or `AbortError`.

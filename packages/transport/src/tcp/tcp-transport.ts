@@ -21,7 +21,7 @@ import {
 import { AcceptQueue } from '../accept-queue.js'
 import { type MultiplexerFactory, UpgradedConnection } from '../peer-connection.js'
 import { type SecureUpgrader, upgrade } from '../upgrade.js'
-import { type ConnFilter, duplicateIpFilter, runConnFilters } from './conn-filters.js'
+import { type ConnFilter, runConnFilters } from './conn-filters.js'
 import { ConnSet } from './conn-set.js'
 
 /** Options of the TCP transport, with Go v0.34's effective defaults. */
@@ -223,13 +223,15 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     const remote = socketKey(remoteIp, remotePort)
     let registered = false
     try {
+      // Check and register in one synchronous step, so two concurrent connections to or from
+      // the same address cannot both pass.
       if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote })
-      const filters = this.#opts.allowDuplicateIp
-        ? this.#opts.connFilters
-        : [duplicateIpFilter((ip) => this.#connSet.hasIp(ip)), ...this.#opts.connFilters]
-      await runConnFilters(filters, { remoteIp, remotePort, outbound: ctx.outbound }, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
+      if (!this.#opts.allowDuplicateIp && this.#connSet.hasIp(remoteIp)) {
+        throw new RejectedError('filtered', `filtered CONN<${remote}>: ip<${remoteIp}> already connected`, { addr: remote })
+      }
       this.#connSet.set(remote, [remoteIp])
       registered = true
+      await runConnFilters(this.#opts.connFilters, { remoteIp, remotePort, outbound: ctx.outbound }, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
       socket.resume()
       const up = await upgrade(socket, {
         nodeKey: this.#components.nodeKey,
