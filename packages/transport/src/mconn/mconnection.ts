@@ -84,6 +84,7 @@ export class MConnection {
     this.out = new WriteBuffer(
       stream,
       this.opts.flushThrottleMs,
+      () => this.nothingQueued(),
       () => this.sender.wake(),
       (err) => this.stop(isTypedError(err) ? (err as Error) : new ConnectionClosedError('write failed', { cause: err })),
       Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize)
@@ -324,6 +325,12 @@ export class MConnection {
       this.pongPending = false
       if (this.state === RUNNING) this.sender.writeControl(PONG_PACKET)
     })
+  }
+
+  /** No channel has a message queued or partly sent: the write buffer may be released. */
+  private nothingQueued(): boolean {
+    for (const ch of this.channels) if (ch.sendQueueSize > 0) return false
+    return true
   }
 
   // ---- shutdown ------------------------------------------------------------------------------

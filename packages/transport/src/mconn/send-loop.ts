@@ -98,10 +98,9 @@ export class SendLoop {
           break
         }
         if (!out.fits(maxDelimitedSize)) {
-          out.flush()
+          if (out.reserve(maxDelimitedSize)) flushed = true
           // A failing write stops the connection and empties the channels.
           if (this.stopped) return
-          flushed = true
         }
         out.len = (channels[index] as Channel).writeNextPacket(out.buf, out.len)
       }
@@ -124,12 +123,8 @@ export class SendLoop {
   /** Writes a ping or pong and flushes at once, bypassing the rate limiter (as Go does). */
   writeControl(packet: Uint8Array): void {
     if (this.stopped) return
-    const out = this.init.out
-    if (!out.fits(packet.length)) out.flush()
-    out.buf.set(packet, out.len)
-    out.len += packet.length
     if (this.limited) this.monitor.update(packet.length)
-    out.flush()
+    this.init.out.writeNow(packet)
   }
 
   /** Applies the ×0.8 decay of `recentlySent` for every 2 s period passed (Go's stats ticker). */

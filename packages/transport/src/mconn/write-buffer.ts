@@ -3,15 +3,25 @@ import type { ByteStream } from '../byte-stream.js'
 /** Go's `minWriteBufferSize`: packets are batched up to this many bytes per stream write. */
 export const WRITE_BUFFER_SIZE = 65_536
 
+/** `buf` while no batch buffer is held: every `fits` fails, so writers call `reserve` first. */
+const RELEASED = new Uint8Array(0)
+
 /**
  * The send side's batching buffer (Go's 64 KiB `bufio.Writer` plus its flush `ThrottleTimer`).
  * Packets are encoded straight into `buf`; the bytes reach the stream when the buffer fills,
  * `flushThrottleMs` ms after the first unflushed packet, or on an explicit `flush()`. Ownership of
  * flushed bytes passes to the stream (it may queue them), so a large flush hands over the buffer
- * and allocates a new one, and a small flush hands over a copy.
+ * and a small flush hands over a copy.
+ *
+ * Unlike Go's, the buffer is held only while there is something to send: it is allocated by
+ * `reserve` for the first packet, not replaced after a large flush until the next packet needs
+ * it, and dropped after a small flush that leaves the connection idle (`idle()`: nothing queued
+ * on any channel). An idle connection then holds no batch buffer, which is most of its memory;
+ * under load the buffer is reused or handed over exactly as before.
  */
 export class WriteBuffer {
-  buf: Uint8Array
+  /** The batch being filled; empty while released (call `reserve` when `fits` fails). */
+  buf: Uint8Array = RELEASED
   len = 0
   /** Bytes handed to the stream so far. */
   bytesWritten = 0
@@ -20,28 +30,51 @@ export class WriteBuffer {
 
   private readonly stream: ByteStream
   private readonly flushThrottleMs: number
+  private readonly size: number
+  private readonly idle: () => boolean
   private readonly onDrained: () => void
   private readonly onError: (err: unknown) => void
   private flushTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
 
+  /**
+   * @param idle - true when nothing is queued to send (then a flush releases the buffer)
+   * @param size - the batch size; at least twice the largest packet written through `reserve`
+   */
   constructor(
     stream: ByteStream,
     flushThrottleMs: number,
+    idle: () => boolean,
     onDrained: () => void,
     onError: (err: unknown) => void,
     size = WRITE_BUFFER_SIZE
   ) {
     this.stream = stream
     this.flushThrottleMs = flushThrottleMs
+    this.idle = idle
     this.onDrained = onDrained
     this.onError = onError
-    this.buf = new Uint8Array(size)
+    this.size = size
   }
 
-  /** True when `n` more bytes fit without flushing. */
+  /** True when `n` more bytes fit without flushing (false while the buffer is released). */
   fits(n: number): boolean {
     return this.len + n <= this.buf.length
+  }
+
+  /**
+   * Makes room for `n` (at most half the batch size) more bytes after `fits(n)` failed: flushes
+   * what is buffered, then allocates the buffer if none is held. Returns true if it flushed. Once
+   * stopped (a failed flush stops the connection) nothing is allocated: callers check and bail.
+   */
+  reserve(n: number): boolean {
+    let flushed = false
+    if (this.len > 0 && !this.fits(n)) {
+      this.flush()
+      flushed = true
+    }
+    if (this.buf.length === 0 && !this.stopped) this.buf = new Uint8Array(this.size)
+    return flushed
   }
 
   /** Arms the throttled flush after something was written (Go's `flushTimer.Set()`). */
@@ -65,20 +98,41 @@ export class WriteBuffer {
     }
     const n = this.len
     if (n === 0 || this.stopped) return
-    if (this.stream.closed) {
-      // Nowhere to go; the stream's onEnd stops the connection.
-      this.len = 0
-      return
-    }
+    this.len = 0
+    // Nowhere to go; the stream's onEnd stops the connection.
+    if (this.stream.closed) return
     let out: Uint8Array
     if (n >= this.buf.length >>> 1) {
+      // The next packet allocates a new buffer; if none follows, none is allocated.
       out = this.buf.subarray(0, n)
-      this.buf = new Uint8Array(this.buf.length)
+      this.buf = RELEASED
     } else {
       out = this.buf.slice(0, n)
+      if (this.idle()) this.buf = RELEASED
     }
-    this.len = 0
-    this.bytesWritten += n
+    this.handOver(out)
+  }
+
+  /**
+   * Writes `packet` (a ping or pong, which Go flushes at once) after what is buffered, and
+   * flushes. With nothing buffered it goes out alone, without allocating the batch buffer.
+   */
+  writeNow(packet: Uint8Array): void {
+    if (this.stopped) return
+    if (this.len > 0 && this.fits(packet.length)) {
+      this.buf.set(packet, this.len)
+      this.len += packet.length
+      this.flush()
+      return
+    }
+    this.flush()
+    // A failed flush stops the connection.
+    if (!this.stopped) this.handOver(packet.slice())
+  }
+
+  private handOver(out: Uint8Array): void {
+    if (this.stream.closed) return
+    this.bytesWritten += out.length
     let ok: boolean
     try {
       ok = this.stream.write(out)
@@ -100,7 +154,7 @@ export class WriteBuffer {
     }
   }
 
-  /** Stops the flush timer; buffered bytes are dropped. */
+  /** Stops the flush timer; buffered bytes are dropped and the buffer released. */
   stop(): void {
     this.stopped = true
     if (this.flushTimer !== undefined) {
@@ -108,5 +162,6 @@ export class WriteBuffer {
       this.flushTimer = undefined
     }
     this.len = 0
+    this.buf = RELEASED
   }
 }
