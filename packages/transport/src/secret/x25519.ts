@@ -1,21 +1,17 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from 'node:crypto'
 
 // Raw keys cross into node:crypto as JWK: OpenSSL 3's DER encoder and decoder cost ~50-65 µs
-// per key, JWK ~1-5 µs (measured; see BENCHMARKS-secret.md). DER stays for the test-only
-// injected private key.
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
+// per key, JWK ~1-5 µs (measured; see BENCHMARKS-secret.md).
+//
+// Fresh keys are 32 random bytes imported as a JWK, not `generateKeyPairSync('x25519')`: on
+// Node 20.20 a garbage collection during the JWK export of a generated key can deadlock the
+// process (the key-generation job's cleanup waits on a lock the export holds; seen in gdb on a
+// frozen benchmark). Importing a private key involves no such job, and costs the same.
 
 /** An ephemeral X25519 key pair; the private half stays a KeyObject. */
 export interface EphemeralKeyPair {
   readonly publicKey: Uint8Array
   readonly privateKey: KeyObject
-}
-
-function withPrefix(prefix: Uint8Array, raw: Uint8Array): Buffer {
-  const der = Buffer.alloc(prefix.length + raw.length)
-  der.set(prefix, 0)
-  der.set(raw, prefix.length)
-  return der
 }
 
 function rawPublic(key: KeyObject): Uint8Array {
@@ -33,14 +29,12 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
  * Go's `nacl/box`; used to replay Go's vectors).
  */
 export function generateEphemeralKeyPair(privateKey?: Uint8Array): EphemeralKeyPair {
-  if (privateKey === undefined) {
-    const pair = generateKeyPairSync('x25519')
-    return { publicKey: rawPublic(pair.publicKey), privateKey: pair.privateKey }
-  }
-  if (privateKey.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
-  const der = withPrefix(PKCS8_PREFIX, privateKey)
-  const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
-  der.fill(0)
+  const raw = privateKey ?? randomBytes(32)
+  if (raw.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
+  // Node requires `x` in a private JWK but derives the public key from `d` (OpenSSL clamps the
+  // scalar, as Go's nacl/box does).
+  const priv = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: '' }, format: 'jwk' })
+  if (privateKey === undefined) raw.fill(0)
   return { publicKey: rawPublic(createPublicKey(priv)), privateKey: priv }
 }
 
