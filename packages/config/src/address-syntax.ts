@@ -1,8 +1,13 @@
 import { nodeIdProblem, parsePortText, removeProtocolIfDefined, splitHostPort } from '@p2p/types'
 
-function portProblem(port: string): string | undefined {
+/** Go's `SplitHostPort`, non-empty host and 16-bit port checks of `host:port`, as Go words them. */
+function splitProblem(hostport: string): string | undefined {
+  const split = splitHostPort(hostport)
+  if (typeof split === 'string') return `invalid address (${hostport}): ${split}`
+  const [host, port] = split
+  if (host.length === 0) return `invalid address (${hostport}): host is empty`
   const parsed = parsePortText(port)
-  return typeof parsed === 'string' ? parsed : undefined
+  return typeof parsed === 'string' ? `invalid address (${port}): ${parsed}` : undefined
 }
 
 /**
@@ -16,12 +21,7 @@ function portProblem(port: string): string | undefined {
 export function hostPortProblem(addr: string): string | undefined {
   const hostport = removeProtocolIfDefined(addr)
   if (hostport.includes('@')) return `address (${addr}) must not contain an ID`
-  const split = splitHostPort(hostport)
-  if (typeof split === 'string') return `invalid address (${hostport}): ${split}`
-  const [host, port] = split
-  if (host.length === 0) return `invalid address (${hostport}): host is empty`
-  const bad = portProblem(port)
-  return bad === undefined ? undefined : `invalid address (${port}): ${bad}`
+  return splitProblem(hostport)
 }
 
 /** Checks an `id@host:port` address with an optional scheme (`seeds`, `persistent_peers`). */
@@ -32,10 +32,5 @@ export function peerAddressProblem(addr: string): string | undefined {
   const [id = '', hostport = ''] = parts
   const idProblem = nodeIdProblem(id)
   if (idProblem !== undefined) return `invalid address (${withoutProtocol}): ${idProblem}`
-  const split = splitHostPort(hostport)
-  if (typeof split === 'string') return `invalid address (${hostport}): ${split}`
-  const [host, port] = split
-  if (host.length === 0) return `invalid address (${hostport}): host is empty`
-  const bad = portProblem(port)
-  return bad === undefined ? undefined : `invalid address (${port}): ${bad}`
+  return splitProblem(hostport)
 }
