@@ -55,6 +55,7 @@ export {
   TOTAL_FRAME_SIZE
 } from './secret/index.js'
 export { HandoverStream } from './stream/handover-stream.js'
+export { type IterateOptions, iterateByteStream } from './stream/iterate.js'
 export type { ConnFilter, RawConnInfo } from './tcp/conn-filters.js'
 export { TCP_TRANSPORT_DEFAULTS, TcpTransport, type TcpTransportComponents, type TcpTransportInit, type TransportEvents } from './tcp/tcp-transport.js'
 export type { SecureStream, SecureUpgrader } from './upgrade.js'
