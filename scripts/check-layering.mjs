@@ -12,8 +12,12 @@ const SRC_ALLOWED = {
   'compliance-tests': ['types'],
   ...Object.fromEntries(LAYERS.map((l) => [l, ['types']]))
 }
-/** Tests and benchmarks of a layer may also run the shared compliance suites. */
-const TEST_EXTRA = ['compliance-tests']
+/**
+ * Tests and benchmarks compose (DEVELOPERS.md: only @p2p/node, examples/ and tests do): they may
+ * run the compliance suites and sibling layers, declared as devDependencies. Never @p2p/node,
+ * which depends on every layer.
+ */
+const TEST_EXTRA = ['compliance-tests', 'config', ...LAYERS]
 
 const IMPORT_RE = /(?:^|[^\w.$])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.$])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^\w.$])import\s+['"]([^'"]+)['"]|require\s*\(\s*['"]([^'"]+)['"]\s*\)/gm
 
@@ -65,7 +69,7 @@ export function checkLayering(root) {
     for (const dep of Object.keys(manifest.devDependencies ?? {})) {
       const sib = workspaceName(dep)
       if (sib !== undefined && !testAllowed.has(sib)) {
-        violations.push(`packages/${pkg}/package.json: devDependencies names ${dep}; only @p2p/types and @p2p/compliance-tests are allowed`)
+        violations.push(`packages/${pkg}/package.json: devDependencies names ${dep}; only @p2p/types, @p2p/compliance-tests and sibling layers are allowed`)
       }
     }
     for (const [sub, allowed] of [['src', srcAllowed], ['test', testAllowed], ['bench', testAllowed]]) {
@@ -76,7 +80,7 @@ export function checkLayering(root) {
           const rel = relative(root, file).split(sep).join('/')
           const sib = workspaceName(spec)
           if (sib !== undefined && sib !== pkg && !allowed.has(sib)) {
-            violations.push(`${rel}: imports ${spec}; ${sub === 'src' ? 'shipped code of a layer may import @p2p/types only' : 'tests of a layer may import @p2p/types and @p2p/compliance-tests only'}`)
+            violations.push(`${rel}: imports ${spec}; ${sub === 'src' ? 'shipped code of a layer may import @p2p/types only' : 'tests of a layer may import @p2p/types, @p2p/compliance-tests and sibling layers only'}`)
           }
           if (spec.startsWith('.')) {
             const target = resolve(file, '..', spec)

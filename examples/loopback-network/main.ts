@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util'
 import { generateNodeKey, type P2PConfig, testP2PConfig } from '@p2p/config'
-import { type TcpTransport, tcpTransport } from '@p2p/transport'
-import type { ChannelDescriptor, NodeInfo, PeerConnection } from '@p2p/types'
+import { tcpTransport } from '@p2p/transport'
+import type { ChannelDescriptor, NodeInfo, PeerConnection, Transport } from '@p2p/types'
 
 const GREETING = 0x77
 const BLOCKS = 0x40
@@ -25,7 +25,7 @@ const BLOCK_SIZE = 1024 * 1024
 
 interface DemoNode {
   name: string
-  transport: TcpTransport
+  transport: Transport
   info: NodeInfo
   peers: Map<string, PeerConnection>
   greetings: string[]

@@ -130,8 +130,8 @@ export class SimpleAddrBook implements AddrBook, Startable {
     return this.entries.has(addr.id)
   }
 
-  markGood(id: NodeID): void {
-    const e = this.entries.get(id)
+  markGood(addr: NetAddress): void {
+    const e = this.entries.get(addr.id)
     if (e !== undefined) this.put({ ...e, good: true })
   }
 

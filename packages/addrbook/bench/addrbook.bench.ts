@@ -69,7 +69,7 @@ function fullBook(filePath?: string): BucketedAddrBook {
   fill.forEach((a, i) => {
     // deep copies, so that the heap figure counts the addresses (and their strings) the book keeps
     book.addAddress(copy(a), copy(sources[i % sources.length]!))
-    if (i % 8 === 0) book.markGood(a.id)
+    if (i % 8 === 0) book.markGood(a)
   })
   return book
 }

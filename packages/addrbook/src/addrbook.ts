@@ -180,12 +180,12 @@ export class BucketedAddrBook implements AddrBook, Startable {
   }
 
   /**
-   * Marks `id` as a peer we completed a handshake with and moves it to its old bucket. When that
+   * Marks `addr`'s ID as a peer we completed a handshake with and moves it to its old bucket. When that
    * bucket is full its least recently tried entry goes back to a new bucket (Go intends this but
    * drops the entry instead, see the README).
    */
-  markGood(id: NodeID): void {
-    const ka = this.table.lookup.get(id)
+  markGood(addr: NetAddress): void {
+    const ka = this.table.lookup.get(addr.id)
     if (ka === undefined) return
     ka.markGood(this.now())
     if (ka.isNew() && ka.buckets.length > 0) this.moveToOld(ka)

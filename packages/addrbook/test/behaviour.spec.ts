@@ -159,7 +159,7 @@ describe('markGood, markAttempt', () => {
     book.markAttempt(a)
     expect(book.knownAddresses()[0]).toMatchObject({ attempts: 2, bucketType: 'new', lastAttempt: 1_000_000 })
     now = 2_000_000
-    book.markGood(a.id)
+    book.markGood(a)
     expect(book.knownAddresses()[0]).toMatchObject({
       attempts: 0,
       bucketType: 'old',
@@ -167,7 +167,7 @@ describe('markGood, markAttempt', () => {
       lastSuccess: 2_000_000,
       buckets: [book.oldBucketFor(a)]
     })
-    book.markGood(id(12345)) // unknown: nothing happens
+    book.markGood(at(12345, '1.1.1.1')) // unknown: nothing happens
     book.markAttempt(at(12345, '1.1.1.1'))
     expect(book.size()).toBe(1)
   })
@@ -184,7 +184,7 @@ describe('markGood, markAttempt', () => {
     expect(book.size()).toBe(300)
     for (const a of addrs) {
       now += 1000
-      book.markGood(a.id)
+      book.markGood(a)
     }
     assertConsistent(book)
     // Go would drop the evicted entries (their type stays old); we keep them as new
@@ -256,7 +256,7 @@ describe('selection', () => {
       book.addAddress(a, a)
     })
     addrs.slice(0, 16).forEach((a) => {
-      book.markGood(a.id)
+      book.markGood(a)
     })
     expect(book.table.nOld).toBe(16)
     let old = 0
@@ -294,7 +294,7 @@ describe('bans', () => {
     await book.start()
     const a = at(1, '1.2.3.4')
     book.addAddress(a, SRC)
-    book.markGood(a.id)
+    book.markGood(a)
     book.markBad(a, 5_000)
     expect(book.knownAddresses()).toHaveLength(0)
     vi.advanceTimersByTime(4_999)
@@ -346,7 +346,7 @@ describe('consistency under any sequence of operations', () => {
             } catch (err) {
               if ((err as Error).name !== 'AddrBookError') throw err
             }
-          } else if (o.k === 'good') book.markGood(pool[o.a]!.id)
+          } else if (o.k === 'good') book.markGood(pool[o.a]!)
           else if (o.k === 'attempt') book.markAttempt(pool[o.a]!)
           else if (o.k === 'bad') book.markBad(pool[o.a]!, 5_000)
           else if (o.k === 'remove') book.removeAddress(pool[o.a]!)

@@ -23,7 +23,7 @@ function bookWithOldAndNew(nOld: number, nNew: number, seed: number): BucketedAd
   expect(book.size()).toBe(0)
   for (const p of pairs(nOld, random)) {
     book.addAddress(p.addr, p.src)
-    book.markGood(p.addr.id)
+    book.markGood(p.addr)
   }
   for (const p of pairs(nNew, random)) book.addAddress(p.addr, p.src)
   return book
@@ -48,7 +48,7 @@ describe('Go addrbook_test.go', () => {
     const [p] = pairs(1, seeded(2))
     book.addAddress(p!.addr, p!.src)
     for (const bias of [0, 50, 100]) expect(book.pickAddress(bias)).toEqual(p!.addr)
-    book.markGood(p!.addr.id)
+    book.markGood(p!.addr)
     expect(book.pickAddress(0)).toEqual(p!.addr)
     expect(book.pickAddress(50)).toEqual(p!.addr)
     expect(book.pickAddress(100)).toBeUndefined()
@@ -85,7 +85,7 @@ describe('Go addrbook_test.go', () => {
     for (const p of ps) book.addAddress(p.addr, p.src)
     for (const p of ps) book.markAttempt(p.addr)
     ps.forEach((p, i) => {
-      if (i % 2 === 0) book.markGood(p.addr.id)
+      if (i % 2 === 0) book.markGood(p.addr)
     })
     expect(book.getSelection().length).toBeLessThanOrEqual(book.size())
     expect(book.getSelectionWithBias(BIAS).length).toBeLessThanOrEqual(book.size())
@@ -150,7 +150,7 @@ describe('Go addrbook_test.go', () => {
       if (!biased) return
       // mark 80 % good; about 70 % of the biased selection must then be good
       ps.forEach((p, i) => {
-        if (Math.trunc((i / ps.length) * 100) >= 20) book.markGood(p.addr.id)
+        if (Math.trunc((i / ps.length) * 100) >= 20) book.markGood(p.addr)
       })
       const s2 = book.getSelectionWithBias(BIAS)
       const good = s2.filter((x) => book.isGood(x)).length
@@ -251,7 +251,7 @@ describe('Go addrbook_test.go', () => {
     const book = makeBook()
     book.addAddress(real, src)
     book.markAttempt(real)
-    book.markGood(real.id)
+    book.markGood(real)
     book.addAddress(real, src)
     for (let i = 0; i < 10; i++) book.addAddress(attempt, src)
     for (let i = 0; i < 10; i++) for (const a of book.getSelection()) expect(a.ip).toBe('1.1.1.1')

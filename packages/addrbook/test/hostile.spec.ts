@@ -18,7 +18,7 @@ function honestBook(random: () => number, now: () => number) {
     book.addAddress(a, sources[i % sources.length]!)
   })
   const good = honest.slice(0, 500)
-  for (const a of good) book.markGood(a.id)
+  for (const a of good) book.markGood(a)
   return { book, honest: honest.filter((a) => book.has(a)), good }
 }
 

@@ -81,7 +81,7 @@ describe("Go's saved addrbook.json (vectors saved_book)", () => {
       try {
         if (op.op === 'AddOurAddress') book.addOurAddress(addr(op.addr))
         else if (op.op === 'AddAddress') book.addAddress(addr(op.addr), addr(op.src!))
-        else if (op.op === 'MarkGood') book.markGood(op.addr as never)
+        else if (op.op === 'MarkGood') book.markGood({ id: op.addr, ip: '', port: 0 } as never) // Go's MarkGood takes the bare ID
         else book.markAttempt(addr(op.addr))
       } catch (err) {
         expect((err as Error).name).toBe('AddrBookError')

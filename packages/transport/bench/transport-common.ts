@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type Socket } from 'node:net'
 import { cpus, loadavg } from 'node:os'
-import type { NodeInfo, NodeKey, PeerConnection } from '@p2p/types'
+import type { NodeInfo, NodeKey, PeerConnection, Transport } from '@p2p/types'
 import {
   type AeadBackend,
   availableAeads,
@@ -14,7 +14,6 @@ import {
   type MConnectionInit,
   type SecretConnection,
   secretHandshake,
-  type TcpTransport,
   type TcpTransportInit,
   tcpTransport
 } from '../src/index.js'
@@ -62,7 +61,7 @@ export async function startTransport(
   channels: readonly number[],
   aead: AeadBackend,
   init: TcpTransportInit & { mconnection?: MConnectionInit } = {}
-): Promise<TcpTransport> {
+): Promise<Transport> {
   const id = identity(channels)
   const t = tcpTransport({
     listen: '127.0.0.1:0',
@@ -76,13 +75,13 @@ export async function startTransport(
 }
 
 /** The next connection `t` accepts. */
-export async function acceptOne(t: TcpTransport): Promise<PeerConnection> {
+export async function acceptOne(t: Transport): Promise<PeerConnection> {
   for await (const c of t.accept()) return c
   throw new Error('listener stopped before a connection arrived')
 }
 
 /** Dials `b` from `a` and resolves both ends once the dial and the accept completed. */
-export async function connectPair(a: TcpTransport, b: TcpTransport): Promise<{ out: PeerConnection; inb: PeerConnection }> {
+export async function connectPair(a: Transport, b: Transport): Promise<{ out: PeerConnection; inb: PeerConnection }> {
   const accepted = acceptOne(b)
   const out = await a.dial(b.listenAddress())
   return { out, inb: await accepted }

@@ -19,7 +19,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { loadavg } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { createNetAddress, type NetAddress, type NodeID, type NodeKey } from '@p2p/types'
-import { secretHandshake, type TcpTransport } from '../src/index.js'
+import type { Transport } from '@p2p/types'
+import { secretHandshake } from '../src/index.js'
 import { ed25519Verify } from '../src/secret/ed25519.js'
 import { computeChallenge, deriveSecrets, sortKeys } from '../src/secret/kdf.js'
 import { computeSharedSecret, generateEphemeralKeyPair } from '../src/secret/x25519.js'
@@ -347,7 +348,7 @@ async function secretPair(r: Remote, key: NodeKey): Promise<Timed> {
   return { pair, dial }
 }
 
-async function transportPair(r: Remote, d: TcpTransport): Promise<Timed> {
+async function transportPair(r: Remote, d: Transport): Promise<Timed> {
   const id = d.listenAddress().id
   const t0 = now()
   const ready = r.next('T', 'r', id)
@@ -512,7 +513,7 @@ async function parent(): Promise<void> {
   const dialers = await Promise.all(Array.from({ length: PARALLEL }, () => startTransport(ids, aead)))
   const kinds = [
     ['SecretConnection', (r: Remote) => (i: number) => secretPair(r, keys[i] as NodeKey)],
-    ['full transport', (r: Remote) => (i: number) => transportPair(r, dialers[i] as TcpTransport)]
+    ['full transport', (r: Remote) => (i: number) => transportPair(r, dialers[i] as Transport)]
   ] as const
   // Both processes' handshake code must be warm (JIT) before anything is timed.
   dog.stage('warm-up')
@@ -535,7 +536,7 @@ async function parent(): Promise<void> {
   console.log(`  -> 1 proc / 2 proc = ${(sc1.pair / sc2.pair).toFixed(2)} (primitives per pair on the critical path: one side vs both sides)\n`)
 
   dog.stage('full transport, one at a time')
-  const [t2, t1] = await sequential(remotes, (r) => transportPair(r, dialers[0] as TcpTransport))
+  const [t2, t1] = await sequential(remotes, (r) => transportPair(r, dialers[0] as Transport))
   if (t2 === undefined || t1 === undefined) throw new Error('no result')
   console.log(line('full transport, 2 proc', t2, side))
   console.log(line('full transport, 1 proc', t1, 2 * side))

@@ -10,7 +10,8 @@
  */
 import { connect, createServer, type Socket } from 'node:net'
 import type { ChannelDescriptor, NodeID, PeerConnection } from '@p2p/types'
-import { secretHandshake, type TcpTransport } from '../src/index.js'
+import type { Transport } from '@p2p/types'
+import { secretHandshake } from '../src/index.js'
 import { chosenAead, header, identity, median, numberArg, ratio, selected, startTransport } from './transport-common.js'
 
 const GO_US_PER_PAIR = 367
@@ -71,7 +72,7 @@ async function secretOnly(): Promise<{ us: number; rounds: number[] }> {
 }
 
 /** Routes the listener's accepted connections to whoever waits for that dialer's ID. */
-function dispatcher(listener: TcpTransport): (id: NodeID) => Promise<PeerConnection> {
+function dispatcher(listener: Transport): (id: NodeID) => Promise<PeerConnection> {
   const waiting = new Map<NodeID, (c: PeerConnection) => void>()
   void (async () => {
     for await (const c of listener.accept()) {
@@ -115,7 +116,7 @@ async function fullParallel(): Promise<{ pairsPerS: number; pairs: number }> {
   let counting = false
   let pairs = 0
   let stop = false
-  const loop = async (d: TcpTransport): Promise<void> => {
+  const loop = async (d: Transport): Promise<void> => {
     const id = d.listenAddress().id
     while (!stop) {
       const accepted = inbound(id)

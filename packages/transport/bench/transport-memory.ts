@@ -9,7 +9,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { ChannelDescriptor, NodeID, PeerConnection } from '@p2p/types'
-import type { TcpTransport } from '../src/index.js'
+import type { Transport } from '@p2p/types'
 import { chosenAead, header, numberArg, sleep, startTransport } from './transport-common.js'
 
 const PAIRS = numberArg('pairs', 250)
@@ -62,7 +62,7 @@ const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`
 console.log(header(aead))
 const start = await snapshot()
 const listener = await startTransport(IDS, aead, { maxPendingInbound: 256 })
-const dialers: TcpTransport[] = []
+const dialers: Transport[] = []
 for (let i = 0; i < PAIRS; i++) dialers.push(await startTransport(IDS, aead))
 const waiting = new Map<NodeID, (c: PeerConnection) => void>()
 let closedCount = 0

@@ -20,6 +20,7 @@
  * await conn.send(0x20, new TextEncoder().encode('hello'))
  * ```
  */
+import type { Transport } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
 import { MemoryTransport, type MemoryTransportComponents, type MemoryTransportInit } from './memory/memory-transport.js'
 import { type MConnectionInit, mconnection } from './mconn/index.js'
@@ -56,8 +57,7 @@ export {
 } from './secret/index.js'
 export { HandoverStream } from './stream/handover-stream.js'
 export { type IterateOptions, iterateByteStream } from './stream/iterate.js'
-export type { ConnFilter, RawConnInfo } from './tcp/conn-filters.js'
-export { TCP_TRANSPORT_DEFAULTS, TcpTransport, type TcpTransportComponents, type TcpTransportInit, type TransportEvents } from './tcp/tcp-transport.js'
+export { TCP_TRANSPORT_DEFAULTS, TcpTransport, type TcpTransportComponents, type TcpTransportInit } from './tcp/tcp-transport.js'
 export type { SecureStream, SecureUpgrader } from './upgrade.js'
 
 /** Options shared by both transports for the layers they run. */
@@ -77,13 +77,13 @@ function stack(init: StackInit): { secure: SecureUpgrader; multiplexer: Multiple
 }
 
 /** The TCP transport (Go `MultiplexTransport`) with Go's effective defaults. */
-export function tcpTransport(init: TcpTransportInit & StackInit = {}): (components: TcpTransportComponents) => TcpTransport {
+export function tcpTransport(init: TcpTransportInit & StackInit = {}): (components: TcpTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...tcp } = init
   return (components) => new TcpTransport(components, tcp, stack(init))
 }
 
 /** An in-memory transport on `init.network`, running the real handshake and MConnection. */
-export function memoryTransport(init: MemoryTransportInit & StackInit): (components: MemoryTransportComponents) => MemoryTransport {
+export function memoryTransport(init: MemoryTransportInit & StackInit): (components: MemoryTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...memory } = init
   return (components) => {
     const s = stack(init)

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
-import type { NetAddress, NodeID, PeerConnection } from '@p2p/types'
+import type { NetAddress, NodeID, PeerConnection, Transport } from '@p2p/types'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeDelimited } from '../src/codec/delimited.js'
-import { encodeNodeInfo, secretHandshake, type StackInit, type TcpTransport, type TcpTransportInit, tcpTransport } from '../src/index.js'
+import { encodeNodeInfo, secretHandshake, type StackInit, type TcpTransportInit, tcpTransport } from '../src/index.js'
 import { type TestIdentity, testIdentity } from './helpers/identity.js'
 
-const transports: TcpTransport[] = []
+const transports: Transport[] = []
 const sockets: Socket[] = []
 
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
   await Promise.all(transports.splice(0).map((t) => t.stop()))
 })
 
-async function start(init: TcpTransportInit & StackInit = {}, id: TestIdentity = testIdentity()): Promise<TcpTransport & { id: TestIdentity }> {
+async function start(init: TcpTransportInit & StackInit = {}, id: TestIdentity = testIdentity()): Promise<Transport & { id: TestIdentity }> {
   const t = tcpTransport({ listen: '127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0 }, ...init })({
     nodeKey: id.nodeKey,
     nodeInfo: () => id.nodeInfo
@@ -24,7 +24,7 @@ async function start(init: TcpTransportInit & StackInit = {}, id: TestIdentity =
   return Object.assign(t, { id })
 }
 
-function nextRejection(t: TcpTransport): Promise<Error> {
+function nextRejection(t: Transport): Promise<Error> {
   return new Promise((resolve) => t.addEventListener('connection:rejected', (e) => resolve(e.detail.error), { once: true }))
 }
 
@@ -55,12 +55,12 @@ async function sendNodeInfo(addr: NetAddress, id: TestIdentity, body: Uint8Array
   return s
 }
 
-async function acceptOne(t: TcpTransport): Promise<PeerConnection> {
+async function acceptOne(t: Transport): Promise<PeerConnection> {
   for await (const c of t.accept()) return c
   throw new Error('no connection')
 }
 
-describe('TcpTransport: hostile peers', () => {
+describe('Transport: hostile peers', () => {
   it.each([
     ['a malformed BytesValue', '22' + 'ff'.repeat(34)],
     ['a length prefix over the 1 MiB handshake limit', 'ffffff7f' + '00'.repeat(64)]
@@ -265,7 +265,7 @@ function run(conn: PeerConnection): Box {
   }
 }
 
-describe('TcpTransport: two nodes over loopback', () => {
+describe('Transport: two nodes over loopback', () => {
   async function pair(init: TcpTransportInit & StackInit = {}) {
     const a = await start({ allowDuplicateIp: true, ...init })
     const b = await start({ allowDuplicateIp: true, ...init })

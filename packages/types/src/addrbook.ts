@@ -1,13 +1,12 @@
 import type { NetAddress } from './net-address.js'
-import type { NodeID } from './node-id.js'
-import type { AbortOptions } from './startable.js'
+import type { AbortOptions, Startable } from './startable.js'
 
 /**
  * The addresses a node knows, as PEX and the peer manager use them. Synchronous on purpose
  * (it is called from accept and filter paths): a database-backed book keeps an in-memory index
- * and writes in `save`.
+ * and writes in `save`. Every method that takes an address finds the entry by its ID.
  */
-export interface AddrBook {
+export interface AddrBook extends Partial<Startable> {
   /** Remembers one of our own addresses; it is never added or picked. */
   addOurAddress(addr: NetAddress): void
   isOurAddress(addr: NetAddress): boolean
@@ -19,8 +18,8 @@ export interface AddrBook {
   removeAddress(addr: NetAddress): void
   /** True when the book holds an entry for `addr`'s ID. */
   has(addr: NetAddress): boolean
-  /** We connected to `id` and completed the handshake: move it to the tried ("old") set. */
-  markGood(id: NodeID): void
+  /** We connected to `addr`'s ID and completed the handshake: move it to the tried ("old") set. */
+  markGood(addr: NetAddress): void
   /** We tried to dial `addr`. */
   markAttempt(addr: NetAddress): void
   /** Bans `addr` for `banMs` milliseconds: it is not picked or selected until then. */

@@ -76,6 +76,7 @@ export type RejectReason =
   | 'auth-failure'
   | 'too-many-peers'
   | 'too-many-handshakes'
+  | 'banned'
 
 /**
  * A connection or peer was refused. One discriminant (`reason`) replaces Go's `ErrRejected`
@@ -272,5 +273,46 @@ export class MissingComponentError extends P2PError {
     message = `missing components: ${names.join(', ')}`
   ) {
     super(message)
+  }
+}
+
+/** `dialPeer` / `Dialer.dial` found the ID already being dialled or connected: not a failed attempt. */
+export class AlreadyConnectedError extends P2PError {
+  static override readonly name = 'AlreadyConnectedError'
+  override readonly name = 'AlreadyConnectedError'
+  readonly code = 'ALREADY_CONNECTED'
+  constructor(
+    readonly id: string,
+    readonly state: 'dialing' | 'connected',
+    message = `peer ${id} is already ${state === 'dialing' ? 'being dialled' : 'connected'}`
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * What a peer did wrong, as a reactor reports it in `stopPeer`; the peer manager bans by `kind`.
+ * Reactors may use their own kinds (prefixed with their name).
+ */
+export type MisbehaviourKind =
+  | 'pex-request-flood'
+  | 'pex-unsolicited-addrs'
+  | 'pex-too-many-addrs'
+  | 'pex-invalid-addr'
+  | 'bad-message'
+  | 'wrong-network'
+  | (string & {})
+
+/** A peer broke a reactor's protocol rules; the reason a misbehaving peer is removed. */
+export class MisbehaviourError extends P2PError {
+  static override readonly name = 'MisbehaviourError'
+  override readonly name = 'MisbehaviourError'
+  readonly code = 'MISBEHAVIOUR'
+  constructor(
+    readonly kind: MisbehaviourKind,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options)
   }
 }

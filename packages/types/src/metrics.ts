@@ -11,9 +11,18 @@ export interface Gauge {
   decrement(value?: number, labels?: MetricLabels): void
 }
 
+export interface Histogram {
+  observe(value: number, labels?: MetricLabels): void
+}
+
 export interface MetricOptions {
   help?: string
   labelNames?: readonly string[]
+}
+
+export interface HistogramOptions extends MetricOptions {
+  /** Upper bounds of the buckets, ascending. */
+  buckets?: readonly number[]
 }
 
 /**
@@ -23,4 +32,6 @@ export interface MetricOptions {
 export interface Metrics {
   registerCounter(name: string, options?: MetricOptions): Counter
   registerGauge(name: string, options?: MetricOptions): Gauge
+  /** Optional: a sink without histograms leaves the method out and components skip the metric. */
+  registerHistogram?(name: string, options?: HistogramOptions): Histogram
 }

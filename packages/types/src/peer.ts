@@ -4,6 +4,21 @@ import type { NodeID } from './node-id.js'
 import type { NodeInfo } from './node-info.js'
 import type { AbortOptions } from './startable.js'
 
+/**
+ * A typed key for per-peer data (Go's `Peer.Get/Set` with `interface{}` values). Two keys made
+ * with the same name are still distinct, so reactors cannot clash.
+ */
+export interface PeerDataKey<T> {
+  readonly name: string
+  /** Type carrier only; never read. */
+  readonly __type?: T
+}
+
+/** Makes a key for `Peer.get` / `Peer.set`. */
+export function peerDataKey<T>(name: string): PeerDataKey<T> {
+  return Object.freeze({ name })
+}
+
 /** A connected peer as reactors see it. */
 export interface Peer {
   readonly id: NodeID
@@ -14,14 +29,21 @@ export interface Peer {
   readonly persistent: boolean
   /** True when it does not count against the peer limits. */
   readonly unconditional: boolean
-  /** The remote end of the socket, with the peer's ID. */
+  /** The remote end of the socket, with the peer's ID (for outbound peers: the address dialled). */
   readonly socketAddr: NetAddress
+  /**
+   * Aborted when the peer is removed (its reason is `signal.reason`): tie per-peer timers and
+   * waits to it so nothing outlives the peer.
+   */
+  readonly signal: AbortSignal
   /** Send on `channelId`, waiting for queue room; false if it could not be queued. */
   send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean>
   /** Send on `channelId` if there is room now. */
   trySend(channelId: number, message: Uint8Array): boolean
-  /** Per-peer data that reactors attach (Go `Peer.Get/Set`). */
-  readonly data: Map<string, unknown>
+  /** Per-peer data that reactors attach. */
+  get<T>(key: PeerDataKey<T>): T | undefined
+  set<T>(key: PeerDataKey<T>, value: T): void
+  delete(key: PeerDataKey<unknown>): void
   status(): ConnectionStatus
 }
 

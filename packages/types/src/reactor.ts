@@ -13,7 +13,8 @@ export interface Envelope {
 /**
  * A protocol handler that owns some channels (PEX, consensus, mempool, ...). The switch calls
  * `initPeer` before a peer's connection starts, `addPeer` after, and `removePeer` once when it
- * goes away.
+ * goes away; a reconnecting peer's `initPeer` never runs before the old one's `removePeer`
+ * returned.
  */
 export interface Reactor extends Partial<Startable> {
   readonly name: string
@@ -22,7 +23,8 @@ export interface Reactor extends Partial<Startable> {
   attach(sw: SwitchFacade): void
   initPeer?(peer: Peer): void
   addPeer?(peer: Peer): void
-  removePeer?(peer: Peer, reason: unknown): void
+  /** `reason` is why the peer went: an `Error` for a fault, `undefined` for a normal close. */
+  removePeer?(peer: Peer, reason: Error | undefined): void
   /**
    * A message for one of this reactor's channels. Must not block or await (it runs on the
    * connection's read path and would stall ping/pong): queue internally. Throwing stops the peer.

@@ -144,7 +144,7 @@ export default function addrBookSuite(common: TestSetup<AddrBookUnderTest, AddrB
       book.addAddress(address(1), address(100))
       book.markAttempt(address(1))
       book.markAttempt(address(2))
-      book.markGood(address(3).id)
+      book.markGood(address(3))
       expect(book.size()).toBe(1)
       expect(book.has(address(1))).toBe(true)
     })
@@ -152,7 +152,7 @@ export default function addrBookSuite(common: TestSetup<AddrBookUnderTest, AddrB
     it('markGood moves an address from the new to the old set (bias 0 picks old, 100 picks new)', async () => {
       const book = await open()
       for (let i = 1; i <= 10; i++) book.addAddress(address(i), address(100 + i))
-      for (let i = 1; i <= 3; i++) book.markGood(address(i).id)
+      for (let i = 1; i <= 3; i++) book.markGood(address(i))
       const good = new Set([1, 2, 3].map((i) => key(address(i))))
       for (let n = 0; n < 50; n++) {
         const old = book.pickAddress(0)
@@ -206,7 +206,7 @@ export default function addrBookSuite(common: TestSetup<AddrBookUnderTest, AddrB
     it('selections hold distinct book addresses, at least min(size, 32) and at most 250', async () => {
       const book = await open()
       for (let i = 1; i <= 400; i++) book.addAddress(address(i), address(1000 + (i % 50)))
-      for (let i = 1; i <= 400; i += 3) book.markGood(address(i).id)
+      for (let i = 1; i <= 400; i += 3) book.markGood(address(i))
       const inBook = new Set(book.list().map(key))
       for (const bias of [undefined, 0, 30, 100]) {
         const selection = book.getSelection(bias)
@@ -224,7 +224,7 @@ export default function addrBookSuite(common: TestSetup<AddrBookUnderTest, AddrB
     it('save then load gives back the same addresses and which of them are good', async () => {
       const first = await open()
       for (let i = 1; i <= 50; i++) first.addAddress(address(i), address(100 + (i % 9)))
-      for (let i = 1; i <= 10; i++) first.markGood(address(i).id)
+      for (let i = 1; i <= 10; i++) first.markGood(address(i))
       await first.save()
       const before = first.list().map(key).sort()
       await close(first)

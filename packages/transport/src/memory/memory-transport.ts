@@ -9,13 +9,13 @@ import {
   NotStartedError,
   type PeerConnection,
   type Transport,
+  type TransportEvents,
   TypedEventEmitter,
   createNetAddress,
   dialString
 } from '@p2p/types'
 import { AcceptQueue } from '../accept-queue.js'
 import { type MultiplexerFactory, UpgradedConnection } from '../peer-connection.js'
-import type { TransportEvents } from '../tcp/tcp-transport.js'
 import { type SecureUpgrader, upgrade } from '../upgrade.js'
 import { duplexPair } from './duplex-pair.js'
 

@@ -1,19 +1,5 @@
-import { AbortError, RejectedError, TimeoutError } from '@p2p/types'
+import { AbortError, type ConnFilter, type RawConnInfo, RejectedError, TimeoutError } from '@p2p/types'
 import { deadline } from '../util/deadline.js'
-
-/** What a connection filter sees of a raw TCP connection, before any handshake. */
-export interface RawConnInfo {
-  readonly remoteIp: string
-  readonly remotePort: number
-  readonly outbound: boolean
-}
-
-/**
- * Decides whether a raw connection may proceed to the handshake: return (or resolve) to accept,
- * throw (or reject) to refuse; the error's message ends up in the `RejectedError`. Filters run
- * concurrently and share one timeout (Go's `filterTimeout`, 5 s).
- */
-export type ConnFilter = (conn: RawConnInfo, options: { signal: AbortSignal }) => void | Promise<void>
 
 /**
  * Runs every filter concurrently. Rejects with `RejectedError` (reason `filtered`) naming the

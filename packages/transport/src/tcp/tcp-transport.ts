@@ -3,6 +3,7 @@ import {
   AbortError,
   type AbortOptions,
   type ComponentLogger,
+  type ConnFilter,
   DialError,
   dialString,
   disabledLogger,
@@ -15,13 +16,14 @@ import {
   RejectedError,
   TimeoutError,
   type Transport,
+  type TransportEvents,
   TypedEventEmitter,
   createNetAddress
 } from '@p2p/types'
 import { AcceptQueue } from '../accept-queue.js'
 import { type MultiplexerFactory, UpgradedConnection } from '../peer-connection.js'
 import { type SecureUpgrader, upgrade } from '../upgrade.js'
-import { type ConnFilter, runConnFilters } from './conn-filters.js'
+import { runConnFilters } from './conn-filters.js'
 import { ConnSet } from './conn-set.js'
 
 /** Options of the TCP transport, with Go v0.34's effective defaults. */
@@ -73,11 +75,6 @@ export interface TcpTransportComponents {
 export interface TcpTransportInternals {
   secure: SecureUpgrader
   multiplexer: MultiplexerFactory
-}
-
-export interface TransportEvents extends Record<string, unknown> {
-  /** A connection failed its filters or upgrade; it was closed. */
-  'connection:rejected': { remote: string; outbound: boolean; error: Error }
 }
 
 /** Go's MultiplexTransport over TCP. */
