@@ -316,3 +316,23 @@ export class MisbehaviourError extends P2PError {
     super(message, options)
   }
 }
+
+/** Why a dial was not even tried. */
+export type DialSkipReason = 'backoff' | 'max-attempts' | 'banned' | 'self' | 'queue-full' | 'stopped'
+
+/**
+ * A dial was refused before any socket was opened: the address waits out its back-off, reached
+ * its maximum attempts (then it is also marked bad), is banned or our own, or the dial queue is full.
+ */
+export class DialSkippedError extends P2PError {
+  static override readonly name = 'DialSkippedError'
+  override readonly name = 'DialSkippedError'
+  readonly code = 'DIAL_SKIPPED'
+  constructor(
+    readonly reason: DialSkipReason,
+    readonly addr: string,
+    message = `dial to ${addr} skipped: ${reason}`
+  ) {
+    super(message)
+  }
+}

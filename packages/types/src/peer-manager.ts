@@ -27,6 +27,17 @@ export interface DialContext {
   isDialingOrConnected(addr: NetAddress): boolean
   /** True when `addr` (its ID or IP) is banned now. */
   isBanned(addr: NetAddress): boolean
+  /**
+   * The addresses of the outbound peers and of the dials in flight, so a strategy can spread
+   * outbound peers across address groups.
+   */
+  readonly outboundAddresses: readonly NetAddress[]
+  /**
+   * True when the manager would not dial `addr` now: our own address, a persistent peer (dialled
+   * on its own schedule), banned, being dialled or connected, or waiting out its dial back-off.
+   * Proposing it wastes a slot of this round.
+   */
+  isExcluded(addr: NetAddress): boolean
 }
 
 /** Decides whom to dial: the swappable half of the peer manager. */
