@@ -12,6 +12,8 @@
   const cy = window.cytoscape({
     container: $('graph'),
     wheelSensitivity: 0.3,
+    // a small network would otherwise be blown up to fill the screen
+    maxZoom: 1.5,
     style: [
       {
         selector: 'node',
@@ -108,7 +110,7 @@
       lastShape = shape
       cy.elements().remove()
       cy.add(els)
-      cy.layout({ name: els.length > 400 ? 'grid' : 'cose', animate: false, randomize: false }).run()
+      cy.layout({ name: els.length > 400 ? 'grid' : 'cose', animate: false, randomize: false, fit: true, padding: 40 }).run()
     }
     const nodeCount = cy.nodes().length
     const reachable = cy.nodes('[health != "down"][health != "unknown"]').length

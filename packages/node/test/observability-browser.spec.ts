@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type HttpApi, httpApi, type NetworkView, type NodeStatusSource } from '../src/observability/index.js'
+import { fakeSource, idOf } from './observability-fakes.js'
+
+// Opt out with P2P_SKIP_BROWSER=1; skipped where Debian's chromium is not installed (.ci/run installs it).
+const CHROMIUM = process.env.P2P_CHROMIUM ?? '/usr/bin/chromium'
+const enabled = process.env.P2P_SKIP_BROWSER !== '1' && existsSync(CHROMIUM)
+const ARTEFACTS = fileURLToPath(new URL('../../../.tmp/observability/', import.meta.url))
+
+/** A ring of `n` nodes plus one chord, each listing its peers with direction, as a testnet would. */
+function ringView(n: number, down: number[] = []): NetworkView {
+  return {
+    nodes: Array.from({ length: n }, (_, i) => ({
+      id: idOf(i + 1),
+      address: `127.0.0.${i + 1}:26656`,
+      reachable: !down.includes(i + 1),
+      label: `n${i + 1}`,
+      peers: [{ id: idOf(((i + 1) % n) + 1), outbound: true }]
+    }))
+  }
+}
+
+interface PageView {
+  nodeIds(): string[]
+  edges(): Array<{ source: string; target: string; directed: boolean }>
+  health(id: string): string
+  mode(): string
+}
+
+describe.skipIf(!enabled)('network page in headless chromium', () => {
+  let browser: Browser
+  let api: HttpApi
+  let view = ringView(4)
+
+  beforeAll(async () => {
+    const status: NodeStatusSource = { ...fakeSource(), network: () => view }
+    api = httpApi({ port: 0 })({ status })
+    await api.start()
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    })
+    await mkdir(ARTEFACTS, { recursive: true })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await api?.stop()
+  })
+
+  it('draws every node of the network, with directed edges, updating live', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`http://127.0.0.1:${api.address().port}/`)
+    await page.waitForFunction(() => document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
+    const ids = await page.evaluate(() => (window as unknown as { p2pView: PageView }).p2pView.nodeIds())
+    expect(ids.sort()).toEqual([1, 2, 3, 4].map(idOf))
+    const edges = await page.evaluate(() => (window as unknown as { p2pView: PageView }).p2pView.edges())
+    expect(edges).toHaveLength(4)
+    expect(edges).toContainEqual({ source: idOf(1), target: idOf(2), directed: true })
+    expect(await page.textContent('#summary')).toBe('4 nodes, 4 edges, 4 reachable')
+    await page.screenshot({ path: `${ARTEFACTS}network-live.png` })
+
+    // a fifth node joins and node 3 goes down: the page follows on its next poll
+    view = ringView(5, [3])
+    await page.waitForFunction(() => document.body.dataset.nodes === '5', undefined, { timeout: 10_000 })
+    expect(await page.evaluate((id) => (window as unknown as { p2pView: PageView }).p2pView.health(id), idOf(3))).toBe('down')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('opens a crawl file and shows its nodes, including peers it could only name', async () => {
+    const crawl = {
+      nodes: [
+        { id: idOf(0x11), address: `${idOf(0x11)}@192.0.2.1:26656`, reachable: true, peers: [idOf(0x12), { id: idOf(0x13), outbound: false }] },
+        { id: idOf(0x12), address: '192.0.2.2:26656', reachable: true, peers: [idOf(0x11)] },
+        { id: idOf(0x14), address: '192.0.2.4:26656', reachable: false }
+      ]
+    }
+    const file = `${ARTEFACTS}crawl.json`
+    await writeFile(file, JSON.stringify(crawl))
+    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+    await page.goto(`http://127.0.0.1:${api.address().port}/`)
+    await page.waitForFunction(() => document.body.dataset.nodes !== undefined, undefined, { timeout: 10_000 })
+    await page.setInputFiles('#crawl-file', file)
+    await page.waitForFunction(() => document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
+    const drawn = await page.evaluate(() => {
+      const v = (window as unknown as { p2pView: PageView }).p2pView
+      return { mode: v.mode(), ids: v.nodeIds(), edges: v.edges(), health: v.nodeIds().map((id) => [id, v.health(id)]) }
+    })
+    expect(drawn.mode).toBe('crawl')
+    expect(drawn.ids.sort()).toEqual([idOf(0x11), idOf(0x12), idOf(0x13), idOf(0x14)])
+    // 0x11–0x12 named by both sides without a direction: one undirected edge; 0x13 dialled 0x11
+    expect(drawn.edges).toHaveLength(2)
+    expect(drawn.edges).toContainEqual({ source: idOf(0x13), target: idOf(0x11), directed: true })
+    expect(Object.fromEntries(drawn.health)).toEqual({
+      [idOf(0x11)]: 'good',
+      [idOf(0x12)]: 'good',
+      [idOf(0x13)]: 'unknown',
+      [idOf(0x14)]: 'down'
+    })
+    expect(await page.textContent('#mode')).toBe('crawl file: crawl.json')
+    await page.screenshot({ path: `${ARTEFACTS}network-crawl.png` })
+
+    // a malformed file is refused with a message, and the drawing stays
+    await writeFile(`${ARTEFACTS}bad.json`, JSON.stringify({ nodes: [{ id: 5 }] }))
+    await page.setInputFiles('#crawl-file', `${ARTEFACTS}bad.json`)
+    await page.waitForFunction(() => (document.getElementById('error')?.textContent ?? '') !== '')
+    expect(await page.textContent('#error')).toContain('nodes[0].id must be a non-empty string')
+    expect(await page.evaluate(() => document.body.dataset.nodes)).toBe('4')
+    await page.close()
+  })
+})
