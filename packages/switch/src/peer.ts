@@ -1,0 +1,110 @@
+import {
+  AbortError,
+  type AbortOptions,
+  type CloseOptions,
+  type ConnectionStatus,
+  type NetAddress,
+  type NodeID,
+  type NodeInfo,
+  type Peer,
+  type PeerConnection,
+  type PeerDataKey
+} from '@p2p/types'
+import type { SwitchMetrics } from './metrics.js'
+
+export interface SwitchPeerInit {
+  readonly conn: PeerConnection
+  readonly persistent: boolean
+  readonly unconditional: boolean
+  /** For outbound peers the address dialled; for inbound ones the socket's remote end. */
+  readonly socketAddr: NetAddress
+  readonly metrics: SwitchMetrics | undefined
+}
+
+/**
+ * A connected peer (Go's `peer`): a `PeerConnection` with its NodeInfo, flags and the data
+ * reactors attach. Sends are refused once the peer is stopped or for a channel the peer did
+ * not announce in its NodeInfo (Go's `hasChannel`).
+ */
+export class SwitchPeer implements Peer {
+  readonly id: NodeID
+  readonly nodeInfo: NodeInfo
+  readonly outbound: boolean
+  readonly persistent: boolean
+  readonly unconditional: boolean
+  readonly socketAddr: NetAddress
+  readonly conn: PeerConnection
+  readonly #controller = new AbortController()
+  readonly #data = new Map<PeerDataKey<unknown>, unknown>()
+  /** 256 flags: the channels the peer announced. */
+  readonly #channels = new Uint8Array(256)
+  readonly #metrics: SwitchMetrics | undefined
+  #closing: Promise<void> | undefined
+
+  constructor(init: SwitchPeerInit) {
+    this.conn = init.conn
+    this.nodeInfo = init.conn.remoteInfo
+    this.id = init.conn.remoteInfo.id
+    this.outbound = init.conn.outbound
+    this.persistent = init.persistent
+    this.unconditional = init.unconditional
+    this.socketAddr = init.socketAddr
+    this.#metrics = init.metrics
+    for (const ch of this.nodeInfo.channels) this.#channels[ch] = 1
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  /** True once the peer is being removed (or was refused): no more sends, no more receives. */
+  get stopped(): boolean {
+    return this.#controller.signal.aborted
+  }
+
+  hasChannel(channelId: number): boolean {
+    return this.#channels[channelId] === 1
+  }
+
+  async send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean> {
+    if (this.stopped || !this.hasChannel(channelId)) return false
+    const ok = await this.conn.send(channelId, message, options)
+    if (ok) this.#metrics?.sent(this.id, channelId, message.length)
+    return ok
+  }
+
+  trySend(channelId: number, message: Uint8Array): boolean {
+    if (this.stopped || !this.hasChannel(channelId)) return false
+    const ok = this.conn.trySend(channelId, message)
+    if (ok) this.#metrics?.sent(this.id, channelId, message.length)
+    return ok
+  }
+
+  get<T>(key: PeerDataKey<T>): T | undefined {
+    return this.#data.get(key) as T | undefined
+  }
+
+  set<T>(key: PeerDataKey<T>, value: T): void {
+    this.#data.set(key, value)
+  }
+
+  delete(key: PeerDataKey<unknown>): void {
+    this.#data.delete(key)
+  }
+
+  status(): ConnectionStatus {
+    return this.conn.status()
+  }
+
+  /** Aborts `signal` with `reason` and closes the connection once; later calls share the first close. */
+  stop(reason: Error | undefined, options: Omit<CloseOptions, 'reason'> = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing
+    this.#controller.abort(reason ?? new AbortError('peer removed'))
+    this.#closing = this.conn.close({ ...options, ...(reason === undefined ? {} : { reason }) }).catch(() => {})
+    return this.#closing
+  }
+
+  toString(): string {
+    return `Peer{${this.id}@${this.socketAddr.ip}:${this.socketAddr.port} ${this.outbound ? 'out' : 'in'}}`
+  }
+}
