@@ -1,0 +1,517 @@
+import { type Envelope, type NodeID, type Peer, type PeerFilter, peerDataKey, RejectedError, type Switch } from '@p2p/types'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BaseReactor, p2pSwitch, type SwitchInit } from '../src/index.js'
+import { FakeConnection, FakeTransport } from './fakes.js'
+import { enc, FakeAddrBook, identity, MemoryMetrics, RecordingReactor, until } from './helpers.js'
+
+const ours = identity([0x20, 0x21])
+const switches: Switch[] = []
+
+async function make(o: { init?: SwitchInit; reactors?: BaseReactor[]; peerFilter?: PeerFilter; addrBook?: FakeAddrBook; metrics?: MemoryMetrics; start?: boolean } = {}) {
+  const transport = new FakeTransport()
+  transport.start()
+  const sw = p2pSwitch({ allowDuplicateIp: true, ...o.init })({
+    transport,
+    nodeInfo: () => ours.nodeInfo,
+    ...(o.peerFilter === undefined ? {} : { peerFilter: o.peerFilter }),
+    ...(o.addrBook === undefined ? {} : { addrBook: o.addrBook }),
+    ...(o.metrics === undefined ? {} : { metrics: o.metrics })
+  })
+  const reactors = o.reactors ?? [new RecordingReactor('rec', [0x20, 0x21])]
+  for (const r of reactors) sw.addReactor(r)
+  if (o.start !== false) await sw.start()
+  switches.push(sw)
+  return { sw, transport, reactor: reactors[0] as RecordingReactor }
+}
+
+afterEach(async () => {
+  await Promise.all(switches.splice(0).map((s) => s.stop()))
+})
+
+describe('reactors', () => {
+  it('a channel claimed twice, or outside 0..255, is an InvalidArgumentError and changes nothing', async () => {
+    const { sw } = await make({ start: false })
+    expect(() => sw.addReactor(new RecordingReactor('dup', [0x30, 0x20]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => sw.addReactor(new RecordingReactor('big', [256]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => sw.addReactor(new RecordingReactor('neg', [-1]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => sw.addReactor(new RecordingReactor('self-dup', [0x40, 0x40]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => sw.addReactor(new RecordingReactor('rec', [0x50]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(sw.reactor('dup')).toBeUndefined()
+    // 0x30 was not claimed by the refused reactor.
+    sw.addReactor(new RecordingReactor('ok', [0x30, 0x40]))
+    expect(sw.reactor('ok')?.name).toBe('ok')
+  })
+
+  it('removeReactor frees its channels; an unknown name is an InvalidArgumentError', async () => {
+    const { sw } = await make({ start: false })
+    sw.removeReactor('rec')
+    expect(sw.reactor('rec')).toBeUndefined()
+    sw.addReactor(new RecordingReactor('again', [0x20, 0x21]))
+    expect(() => sw.removeReactor('nope')).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+  })
+
+  it('attach gives the reactor the facade, not the switch; addReactor after start is refused', async () => {
+    const r = new RecordingReactor('r', [0x22])
+    const { sw } = await make({ reactors: [r] })
+    expect(r.facade).not.toBe(sw)
+    expect('dialPeer' in r.facade).toBe(false)
+    expect(r.facade.nodeInfo().id).toBe(ours.nodeInfo.id)
+    expect(() => sw.addReactor(new RecordingReactor('late', [0x23]))).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+  })
+
+  it('start starts every reactor before the accept loop; a failing start stops the started ones', async () => {
+    const transport = new FakeTransport()
+    const seen: number[] = []
+    class Probe extends BaseReactor {
+      readonly name = 'probe'
+      channels() {
+        return [{ id: 1, priority: 1 }]
+      }
+      receive(): void {}
+      protected override onStart(): void {
+        seen.push(transport.accepts)
+      }
+    }
+    const sw = p2pSwitch()({ transport, nodeInfo: () => ours.nodeInfo })
+    sw.addReactor(new Probe())
+    await sw.start()
+    expect(seen).toEqual([0])
+    await until(() => transport.accepts === 1, 'accept loop')
+    await sw.stop()
+
+    const stopped: string[] = []
+    class Ok extends RecordingReactor {
+      protected override onStop(): void {
+        stopped.push(this.name)
+      }
+    }
+    class Bad extends RecordingReactor {
+      protected override onStart(): void {
+        throw new Error('no start')
+      }
+    }
+    const sw2 = p2pSwitch()({ transport: new FakeTransport(), nodeInfo: () => ours.nodeInfo })
+    sw2.addReactor(new Ok('ok', [1]))
+    sw2.addReactor(new Bad('bad', [2]))
+    await expect(sw2.start()).rejects.toThrow('no start')
+    expect(stopped).toEqual(['ok'])
+  })
+})
+
+describe('addPeer', () => {
+  it("runs Go's order: initPeer on every reactor, start, peer set, addPeer on every reactor", async () => {
+    const log: string[] = []
+    let sw!: Switch
+    let conn!: FakeConnection
+    class Probe extends RecordingReactor {
+      override initPeer(p: Peer): void {
+        log.push(`${this.name}.init inSet=${sw.peers().has(p.id)} started=${conn.handlers !== undefined}`)
+      }
+      override addPeer(p: Peer): void {
+        log.push(`${this.name}.add inSet=${sw.peers().has(p.id)} started=${conn.handlers !== undefined}`)
+      }
+    }
+    ;({ sw } = await make({ reactors: [new Probe('a', [0x20]), new Probe('b', [0x21])] }))
+    const added: Peer[] = []
+    sw.events.addEventListener('peer:add', (e) => added.push(e.detail))
+    conn = new FakeConnection(false)
+    const peer = await sw.addPeer(conn)
+    expect(log).toEqual(['a.init inSet=false started=false', 'b.init inSet=false started=false', 'a.add inSet=true started=true', 'b.add inSet=true started=true'])
+    expect(conn.channels.map((c) => c.id)).toEqual([0x20, 0x21])
+    expect(added).toEqual([peer])
+  })
+
+  it('refuses self, duplicate ID and duplicate IP with RejectedError, closing the connection', async () => {
+    const { sw } = await make({ init: { allowDuplicateIp: false } })
+    const rejected: string[] = []
+    sw.events.addEventListener('peer:rejected', (e) => rejected.push((e.detail.error as RejectedError).reason))
+    const self = new FakeConnection(false, { id: ours.nodeInfo.id })
+    await expect(sw.addPeer(self)).rejects.toMatchObject({ name: 'RejectedError', reason: 'self' })
+    expect(self.closed).toBeDefined()
+    const first = new FakeConnection(false, { ip: '10.9.9.9' })
+    await sw.addPeer(first)
+    const again = new FakeConnection(false, { id: first.remoteInfo.id, ip: '10.9.9.8' })
+    await expect(sw.addPeer(again)).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-id' })
+    expect(again.closed).toBeDefined()
+    const sameIp = new FakeConnection(false, { ip: '10.9.9.9' })
+    await expect(sw.addPeer(sameIp)).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-ip' })
+    expect(rejected).toEqual(['self', 'duplicate-id', 'duplicate-ip'])
+    expect(sw.peers().size).toBe(1)
+  })
+
+  it('20 concurrent adds of one ID across an async filter: exactly one wins', async () => {
+    const { sw } = await make({ peerFilter: { denyAuthenticated: async () => false } })
+    const id = identity([0x20]).nodeInfo.id
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => sw.addPeer(new FakeConnection(false, { id }))))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const reasons = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as RejectedError).reason] : []))
+    expect(reasons).toEqual(Array(19).fill('duplicate-id'))
+    expect(sw.peers().size).toBe(1)
+  })
+
+  it('enforces the outbound limit; persistent and unconditional peers are exempt', async () => {
+    const uncond = identity([0x20]).nodeInfo.id
+    const { sw } = await make({ init: { maxOutboundPeers: 1, maxInboundPeers: 1, unconditionalPeerIds: [uncond] } })
+    await sw.addPeer(new FakeConnection(true))
+    await expect(sw.addPeer(new FakeConnection(true))).rejects.toMatchObject({ reason: 'too-many-peers' })
+    const p = await sw.addPeer(new FakeConnection(true), { persistent: true })
+    expect(p.persistent).toBe(true)
+    const u = await sw.addPeer(new FakeConnection(true, { id: uncond }))
+    expect(u.unconditional).toBe(true)
+    await sw.addPeer(new FakeConnection(false))
+    await expect(sw.addPeer(new FakeConnection(false))).rejects.toMatchObject({ reason: 'too-many-peers' })
+    await sw.addPeer(new FakeConnection(false), { unconditional: true })
+    expect(sw.numPeers()).toEqual({ outbound: 2, inbound: 1 })
+    expect(sw.peers().size).toBe(5)
+  })
+
+  it('persistent flag comes from init or options', async () => {
+    const pid = identity([0x20]).nodeInfo.id
+    const { sw } = await make({ init: { persistentPeerIds: [pid] } })
+    expect((await sw.addPeer(new FakeConnection(true, { id: pid }))).persistent).toBe(true)
+    expect((await sw.addPeer(new FakeConnection(true))).persistent).toBe(false)
+  })
+
+  it('asks the peer filter: refusal is filtered, a thrown RejectedError passes, a hang times out', async () => {
+    let mode: 'deny' | 'ban' | 'throw' | 'hang' = 'deny'
+    const filter: PeerFilter = {
+      denyAuthenticated: async () => {
+        if (mode === 'ban') throw new RejectedError('banned', 'banned id')
+        if (mode === 'throw') throw new Error('filter bug')
+        if (mode === 'hang') return new Promise<boolean>(() => {})
+        return false
+      },
+      denyNodeInfo: (info) => mode === 'deny' && info.moniker !== 'ok'
+    }
+    const { sw } = await make({ peerFilter: filter, init: { filterTimeoutMs: 20 } })
+    await expect(sw.addPeer(new FakeConnection(false))).rejects.toMatchObject({ name: 'RejectedError', reason: 'filtered' })
+    mode = 'ban'
+    await expect(sw.addPeer(new FakeConnection(false))).rejects.toMatchObject({ name: 'RejectedError', reason: 'banned' })
+    mode = 'throw'
+    const err = await sw.addPeer(new FakeConnection(false)).catch((e: unknown) => e as RejectedError)
+    expect(err).toMatchObject({ name: 'RejectedError', reason: 'filtered' })
+    expect((err as Error).cause).toBeInstanceOf(Error)
+    mode = 'hang'
+    const c = new FakeConnection(false)
+    await expect(sw.addPeer(c)).rejects.toMatchObject({ name: 'TimeoutError', phase: 'filter' })
+    expect(c.closed).toBeDefined()
+    expect(sw.peers().size).toBe(0)
+  })
+
+  it('a peer stopped in initPeer, or whose connection closes at start, is refused and forgotten', async () => {
+    let sw!: Switch
+    class Stopper extends RecordingReactor {
+      override initPeer(p: Peer): void {
+        super.initPeer(p)
+        if (p.nodeInfo.moniker === 'stop-me') sw.stopPeer(p, new Error('no thanks'))
+      }
+    }
+    const r = new Stopper('s', [0x20])
+    ;({ sw } = await make({ reactors: [r] }))
+    const events: string[] = []
+    sw.events.addEventListener('peer:add', () => events.push('add'))
+    sw.events.addEventListener('peer:remove', () => events.push('remove'))
+    const info = { ...identity([0x20]).nodeInfo, moniker: 'stop-me' }
+    await expect(sw.addPeer(new FakeConnection(false, { info }))).rejects.toThrow('no thanks')
+    const gone = new FakeConnection(false)
+    gone.closeOnStart = true
+    await expect(sw.addPeer(gone)).rejects.toMatchObject({ name: 'ConnectionClosedError' })
+    expect(sw.peers().size).toBe(0)
+    expect(r.kinds()).toEqual(['init', 'remove', 'init', 'remove'])
+    expect(events).toEqual([])
+  })
+
+  it('addPeer before start is NotStartedError and closes the connection', async () => {
+    const { sw } = await make({ start: false })
+    const c = new FakeConnection(false)
+    await expect(sw.addPeer(c)).rejects.toMatchObject({ name: 'NotStartedError' })
+    expect(c.closed).toBeDefined()
+  })
+})
+
+describe('removal', () => {
+  it('TestSwitchInitPeerIsNotCalledBeforeRemovePeer: the ID stays taken until every removePeer returned', async () => {
+    let release!: () => void
+    const log: string[] = []
+    class Slow extends RecordingReactor {
+      override initPeer(p: Peer): void {
+        log.push(`init ${p.nodeInfo.moniker}`)
+      }
+      override removePeer(p: Peer): Promise<void> {
+        if (p.nodeInfo.moniker !== 'old') return Promise.resolve()
+        log.push(`remove ${p.nodeInfo.moniker} begins`)
+        return new Promise<void>((r) => {
+          release = () => {
+            log.push(`remove ${p.nodeInfo.moniker} ends`)
+            r()
+          }
+        })
+      }
+    }
+    const { sw } = await make({ reactors: [new Slow('slow', [0x20])] })
+    const id = identity([0x20]).nodeInfo.id
+    const old = await sw.addPeer(new FakeConnection(false, { id, info: { ...identity([0x20]).nodeInfo, moniker: 'old' } }))
+    sw.stopPeer(old, new Error('bye'))
+    expect(sw.peers().get(id)).toBe(old)
+    const fresh = () => new FakeConnection(false, { id, info: { ...identity([0x20]).nodeInfo, moniker: 'new' } })
+    await expect(sw.addPeer(fresh())).rejects.toMatchObject({ reason: 'duplicate-id' })
+    release()
+    await until(() => !sw.peers().has(id), 'old removed')
+    await sw.addPeer(fresh())
+    expect(log).toEqual(['init old', 'remove old begins', 'remove old ends', 'init new'])
+  })
+
+  it('TestSwitchRemovalErr: stopping a peer the switch does not hold changes nothing', async () => {
+    const a = await make()
+    const b = await make()
+    const p = await a.sw.addPeer(new FakeConnection(false))
+    b.sw.stopPeer(p, new Error('not yours'))
+    await b.sw.stopPeerGracefully(p)
+    expect(p.signal.aborted).toBe(false)
+    expect(a.sw.peers().size).toBe(1)
+  })
+
+  it('a reactor throwing in addPeer or removePeer: the peer is stopped, the others still hear', async () => {
+    class AddThrows extends RecordingReactor {
+      override addPeer(p: Peer): void {
+        super.addPeer(p)
+        throw new Error('add failed')
+      }
+    }
+    class RemoveThrows extends RecordingReactor {
+      override removePeer(p: Peer, r: Error | undefined): void {
+        super.removePeer(p, r)
+        throw new Error('remove failed')
+      }
+    }
+    const r1 = new RemoveThrows('r1', [0x20])
+    const r2 = new AddThrows('r2', [0x21])
+    const r3 = new RecordingReactor('r3', [0x22])
+    const { sw } = await make({ reactors: [r1, r2, r3] })
+    const reasons: Array<Error | undefined> = []
+    sw.events.addEventListener('peer:remove', (e) => reasons.push(e.detail.reason))
+    const p = await sw.addPeer(new FakeConnection(false))
+    expect(p.signal.aborted).toBe(true)
+    expect(reasons.map((e) => e?.message)).toEqual(['add failed'])
+    expect(r3.kinds()).toEqual(['init', 'remove'])
+    expect(sw.peers().size).toBe(0)
+  })
+
+  it('messages for a removed peer never reach a reactor; peer signal carries the reason', async () => {
+    const { sw, reactor } = await make()
+    const conn = new FakeConnection(false)
+    const p = await sw.addPeer(conn)
+    conn.deliver(0x20, enc('one'))
+    const reason = new Error('gone')
+    sw.stopPeer(p, reason)
+    conn.handlers?.onReceive(0x20, enc('two'))
+    expect(reactor.received().length).toBe(1)
+    expect(p.signal.reason).toBe(reason)
+    expect(conn.closed?.reason).toBe(reason)
+  })
+
+  it('stopPeerGracefully closes with flush', async () => {
+    const { sw } = await make()
+    const conn = new FakeConnection(false)
+    const p = await sw.addPeer(conn)
+    await sw.stopPeerGracefully(p)
+    expect(conn.closed?.flush).toBe(true)
+    expect(sw.peers().size).toBe(0)
+  })
+})
+
+describe('dialPeer', () => {
+  it('one dial per ID: AlreadyConnectedError while dialling and once connected; markGood on success', async () => {
+    const book = new FakeAddrBook()
+    const { sw, transport } = await make({ addrBook: book })
+    const remote = identity([0x20])
+    let finish!: () => void
+    transport.onDial = (addr) => new Promise((resolve) => (finish = () => resolve(new FakeConnection(true, { id: addr.id, ip: addr.ip }))))
+    const addr = { id: remote.nodeInfo.id, ip: '10.1.1.1', port: 26656 }
+    const first = sw.dialPeer(addr)
+    expect(sw.isDialing(addr.id)).toBe(true)
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ name: 'AlreadyConnectedError', state: 'dialing' })
+    finish()
+    const peer = await first
+    expect(sw.isDialing(addr.id)).toBe(false)
+    expect(peer.socketAddr).toEqual(addr)
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ name: 'AlreadyConnectedError', state: 'connected' })
+    expect(book.good).toEqual([addr])
+  })
+
+  it('a dial of our own ID is a self rejection: the book forgets it and keeps it as ours', async () => {
+    const book = new FakeAddrBook()
+    const { sw } = await make({ addrBook: book })
+    const addr = { id: ours.nodeInfo.id, ip: '10.2.2.2', port: 26656 }
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ name: 'RejectedError', reason: 'self' })
+    expect(book.removed).toEqual([addr])
+    expect(book.ours).toContainEqual(addr)
+  })
+
+  it('a transport self rejection is handled the same way', async () => {
+    const book = new FakeAddrBook()
+    const { sw, transport } = await make({ addrBook: book })
+    transport.onDial = async () => {
+      throw new RejectedError('self', 'self')
+    }
+    const addr = { id: identity([1]).nodeInfo.id, ip: '10.2.2.3', port: 26656 }
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ reason: 'self' })
+    expect(book.removed).toEqual([addr])
+  })
+
+  it('a dial that hangs times out with TimeoutError(dial) and a late connection is closed', async () => {
+    const { sw, transport } = await make({ init: { dialTimeoutMs: 20 } })
+    let late!: (c: FakeConnection) => void
+    transport.onDial = () => new Promise((resolve) => (late = resolve))
+    const errors: string[] = []
+    sw.events.addEventListener('dial:error', (e) => errors.push(e.detail.error.name))
+    const addr = { id: identity([1]).nodeInfo.id, ip: '10.3.3.3', port: 1 }
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ name: 'TimeoutError', phase: 'dial' })
+    expect(errors).toEqual(['TimeoutError'])
+    const c = new FakeConnection(true, { id: addr.id })
+    late(c)
+    await until(() => c.closed !== undefined, 'late conn closed')
+    expect(sw.isDialing(addr.id)).toBe(false)
+  })
+
+  it('the caller can abort a dial; stop() aborts dials in flight', async () => {
+    const { sw, transport } = await make()
+    transport.onDial = () => new Promise(() => {})
+    const ac = new AbortController()
+    const addr = { id: identity([1]).nodeInfo.id, ip: '10.4.4.4', port: 1 }
+    const d = sw.dialPeer(addr, { signal: ac.signal })
+    ac.abort()
+    await expect(d).rejects.toMatchObject({ name: 'AbortError' })
+    const d2 = sw.dialPeer(addr)
+    await sw.stop()
+    await expect(d2).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(sw.dialPeer(addr)).rejects.toMatchObject({ name: 'NotStartedError' })
+  })
+
+  it('refuses a dial past the outbound limit before opening a socket (in-flight dials count)', async () => {
+    const { sw, transport } = await make({ init: { maxOutboundPeers: 1 } })
+    let dials = 0
+    transport.onDial = () => {
+      dials++
+      return new Promise(() => {})
+    }
+    void sw.dialPeer({ id: identity([1]).nodeInfo.id, ip: '10.5.5.5', port: 1 }).catch(() => {})
+    await expect(sw.dialPeer({ id: identity([1]).nodeInfo.id, ip: '10.5.5.6', port: 1 })).rejects.toMatchObject({ reason: 'too-many-peers' })
+    void sw.dialPeer({ id: identity([1]).nodeInfo.id, ip: '10.5.5.7', port: 1 }, { persistent: true }).catch(() => {})
+    expect(dials).toBe(2)
+  })
+})
+
+describe('accept loop', () => {
+  it('goes on after an accept error and a refused connection; ends when the transport closes', async () => {
+    const { sw, transport } = await make()
+    transport.push(new Error('accept blew up'))
+    transport.push(new FakeConnection(false, { id: ours.nodeInfo.id }))
+    await until(() => transport.accepts === 2, 'accept again')
+    const good = new FakeConnection(false)
+    transport.push(good)
+    await until(() => sw.peers().size === 1, 'inbound peer')
+    transport.push('end')
+    transport.push(new FakeConnection(false))
+    await new Promise((r) => setTimeout(r, 10))
+    expect(sw.peers().size).toBe(1)
+  })
+
+  it('stop() with an admission stuck in a filter settles it and closes the connection', async () => {
+    const { sw, transport } = await make({ peerFilter: { denyNodeInfo: () => new Promise<boolean>(() => {}) } })
+    const c = new FakeConnection(false)
+    transport.push(c)
+    await until(() => c.closed === undefined && transport.accepts === 1, 'accepted')
+    await new Promise((r) => setTimeout(r, 5))
+    await sw.stop()
+    expect(c.closed).toBeDefined()
+  })
+})
+
+describe('peers', () => {
+  it('typed data: get/set/delete, keys with one name stay distinct', async () => {
+    const { sw } = await make()
+    const p = await sw.addPeer(new FakeConnection(false))
+    const k1 = peerDataKey<number>('score')
+    const k2 = peerDataKey<string>('score')
+    p.set(k1, 5)
+    p.set(k2, 'five')
+    expect(p.get(k1)).toBe(5)
+    expect(p.get(k2)).toBe('five')
+    p.delete(k1)
+    expect(p.get(k1)).toBeUndefined()
+    expect(p.get(k2)).toBe('five')
+  })
+
+  it('broadcast resolves with each peer outcome (false where the peer lacks the channel)', async () => {
+    const { sw } = await make()
+    const a = await sw.addPeer(new FakeConnection(false, { channels: [0x20] }))
+    const b = await sw.addPeer(new FakeConnection(false, { channels: [0x21] }))
+    const out = await sw.broadcast(0x20, enc('hi'))
+    expect(out.map((o) => [o.peer.id, o.queued])).toEqual([
+      [a.id, true],
+      [b.id, false]
+    ])
+  })
+
+  it('metrics: batched byte counters by channel, per-peer labels only when asked', async () => {
+    for (const perPeer of [false, true]) {
+      const metrics = new MemoryMetrics()
+      const { sw } = await make({ metrics, init: { perPeerMetricLabels: perPeer, metricsFlushIntervalMs: 60_000 } })
+      const conn = new FakeConnection(false)
+      const p = await sw.addPeer(conn)
+      conn.deliver(0x20, new Uint8Array(10))
+      conn.deliver(0x20, new Uint8Array(5))
+      p.trySend(0x21, new Uint8Array(7))
+      const callsBefore = metrics.calls
+      expect(metrics.get('cometbft_p2p_peer_receive_bytes_total', { chID: '0x20' })).toBe(0)
+      await sw.stop()
+      const labels = (ch: string) => (perPeer ? { peer_id: p.id, chID: ch } : { chID: ch })
+      expect(metrics.get('cometbft_p2p_peer_receive_bytes_total', labels('0x20'))).toBe(15)
+      expect(metrics.get('cometbft_p2p_peer_send_bytes_total', labels('0x21'))).toBe(7)
+      expect(metrics.calls - callsBefore).toBeLessThanOrEqual(6)
+      expect(metrics.get('cometbft_p2p_peers')).toBe(0)
+      expect(metrics.get('cometbft_p2p_peers_inbound')).toBe(0)
+    }
+  })
+})
+
+describe('BaseReactor', () => {
+  it('a reactor in a few lines: echo on its channel', async () => {
+    class Echo extends BaseReactor {
+      readonly name = 'echo'
+      channels() {
+        return [{ id: 0x20, priority: 1 }]
+      }
+      receive({ src, channelId, message }: Envelope): void {
+        src.trySend(channelId, message)
+      }
+    }
+    const { sw } = await make({ reactors: [new Echo()] })
+    const conn = new FakeConnection(false)
+    await sw.addPeer(conn)
+    conn.deliver(0x20, enc('ping'))
+    expect(conn.sent.map((s) => s.channelId)).toEqual([0x20])
+  })
+
+  it('signal and switch throw NotStartedError before start / attach', () => {
+    class R extends BaseReactor {
+      readonly name = 'r'
+      channels() {
+        return []
+      }
+      receive(): void {}
+      peek(): unknown {
+        return this.signal
+      }
+      sw(): unknown {
+        return this.switch
+      }
+    }
+    const r = new R()
+    expect(() => r.peek()).toThrow(expect.objectContaining({ name: 'NotStartedError' }))
+    expect(() => r.sw()).toThrow(expect.objectContaining({ name: 'NotStartedError' }))
+  })
+})
+
+export type { NodeID }
