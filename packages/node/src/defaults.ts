@@ -1,0 +1,53 @@
+/**
+ * The concrete layers `createNode` uses where the caller passes none. This file and
+ * `config-to-init.ts` are the only ones that name concrete implementations.
+ */
+import { addrBook } from '@p2p/addrbook'
+import { tcpTransport } from '@p2p/transport'
+import type { AddrBook, BanList, DialStrategy, PeerManager, Reactor, Switch, Transport } from '@p2p/types'
+import type {
+  AddrBookComponents,
+  BanListComponents,
+  DialStrategyComponents,
+  Factory,
+  PeerManagerComponents,
+  ReactorComponents,
+  SwitchComponents,
+  TransportComponents
+} from './components.js'
+import type { LayerInits } from './config-to-init.js'
+
+/** Extra options per layer, merged over what the config gives (short periods for tests, ...). */
+export interface LayerOptions {
+  transport?: Partial<LayerInits['transport']>
+  addrBook?: Partial<LayerInits['addrBook']>
+  switch?: Record<string, unknown>
+  pex?: Record<string, unknown>
+  peerManager?: Record<string, unknown>
+  dialStrategy?: Record<string, unknown>
+  banList?: Record<string, unknown>
+}
+
+export interface DefaultFactories {
+  transport: Factory<Transport, TransportComponents>
+  addrBook: Factory<AddrBook, AddrBookComponents>
+  /** `undefined` while no implementation is available. */
+  switch: Factory<Switch, SwitchComponents> | undefined
+  pex: Factory<Reactor, ReactorComponents> | undefined
+  peerManager: Factory<PeerManager, PeerManagerComponents> | undefined
+  dialStrategy: Factory<DialStrategy, DialStrategyComponents> | undefined
+  banList: Factory<BanList, BanListComponents> | undefined
+}
+
+/** The default implementation of every layer, configured from `inits` and `extra`. */
+export function defaultFactories(inits: LayerInits, extra: LayerOptions = {}): DefaultFactories {
+  return {
+    transport: (c) => tcpTransport({ ...inits.transport, ...extra.transport })(c),
+    addrBook: (c) => addrBook({ ...inits.addrBook, ...extra.addrBook })(c),
+    switch: undefined,
+    pex: undefined,
+    peerManager: undefined,
+    dialStrategy: undefined,
+    banList: undefined
+  }
+}
