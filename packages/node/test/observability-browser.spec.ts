@@ -24,11 +24,16 @@ function ringView(n: number, down: number[] = []): NetworkView {
   }
 }
 
-interface PageView {
-  nodeIds(): string[]
-  edges(): Array<{ source: string; target: string; directed: boolean }>
-  health(id: string): string
-  mode(): string
+interface Edge {
+  source: string
+  target: string
+  directed: boolean
+}
+
+/** What the page exposes, typed here because this test is compiled without DOM types. */
+interface PageGlobals {
+  p2pView: { nodeIds(): string[]; edges(): Edge[]; health(id: string): string; mode(): string }
+  document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string } | null }
 }
 
 describe.skipIf(!enabled)('network page in headless chromium', () => {
@@ -57,10 +62,10 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(`http://127.0.0.1:${api.address().port}/`)
-    await page.waitForFunction(() => document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
-    const ids = await page.evaluate(() => (window as unknown as { p2pView: PageView }).p2pView.nodeIds())
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
+    const ids = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.nodeIds())
     expect(ids.sort()).toEqual([1, 2, 3, 4].map(idOf))
-    const edges = await page.evaluate(() => (window as unknown as { p2pView: PageView }).p2pView.edges())
+    const edges = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.edges())
     expect(edges).toHaveLength(4)
     expect(edges).toContainEqual({ source: idOf(1), target: idOf(2), directed: true })
     expect(await page.textContent('#summary')).toBe('4 nodes, 4 edges, 4 reachable')
@@ -68,8 +73,8 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
 
     // a fifth node joins and node 3 goes down: the page follows on its next poll
     view = ringView(5, [3])
-    await page.waitForFunction(() => document.body.dataset.nodes === '5', undefined, { timeout: 10_000 })
-    expect(await page.evaluate((id) => (window as unknown as { p2pView: PageView }).p2pView.health(id), idOf(3))).toBe('down')
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '5', undefined, { timeout: 10_000 })
+    expect(await page.evaluate((id) => (globalThis as unknown as PageGlobals).p2pView.health(id), idOf(3))).toBe('down')
     expect(errors).toEqual([])
     await page.close()
   })
@@ -86,11 +91,11 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
     await writeFile(file, JSON.stringify(crawl))
     const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
     await page.goto(`http://127.0.0.1:${api.address().port}/`)
-    await page.waitForFunction(() => document.body.dataset.nodes !== undefined, undefined, { timeout: 10_000 })
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes !== undefined, undefined, { timeout: 10_000 })
     await page.setInputFiles('#crawl-file', file)
-    await page.waitForFunction(() => document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
     const drawn = await page.evaluate(() => {
-      const v = (window as unknown as { p2pView: PageView }).p2pView
+      const v = (globalThis as unknown as PageGlobals).p2pView
       return { mode: v.mode(), ids: v.nodeIds(), edges: v.edges(), health: v.nodeIds().map((id) => [id, v.health(id)]) }
     })
     expect(drawn.mode).toBe('crawl')
@@ -110,9 +115,9 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
     // a malformed file is refused with a message, and the drawing stays
     await writeFile(`${ARTEFACTS}bad.json`, JSON.stringify({ nodes: [{ id: 5 }] }))
     await page.setInputFiles('#crawl-file', `${ARTEFACTS}bad.json`)
-    await page.waitForFunction(() => (document.getElementById('error')?.textContent ?? '') !== '')
+    await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).document.getElementById('error')?.textContent ?? '') !== '')
     expect(await page.textContent('#error')).toContain('nodes[0].id must be a non-empty string')
-    expect(await page.evaluate(() => document.body.dataset.nodes)).toBe('4')
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes)).toBe('4')
     await page.close()
   })
 })
