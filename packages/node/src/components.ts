@@ -55,8 +55,8 @@ export interface PeerManagerComponents extends BaseComponents {
 /** What a reactor factory (PEX or yours) receives. */
 export interface ReactorComponents extends BaseComponents {
   addrBook: AddrBook
-  /** The peer manager: dial through it, so dials are counted and de-duplicated. */
-  dialer: Dialer
+  /** The peer manager, when the node has one: dial through it, so dials are counted and de-duplicated. */
+  dialer?: Dialer
 }
 
 /** The components of a running node, as built by `createNode`. */

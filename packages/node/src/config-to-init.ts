@@ -3,26 +3,20 @@
  * never read the config: each declares an `XxxInit` with defaults, and this file decides which
  * config key feeds which option.
  */
+import { join } from 'node:path'
 import type { P2PConfig } from '@p2p/config'
 import type { AddrBookInit } from '@p2p/addrbook'
+import type { PexInit } from '@p2p/pex'
+import type { SwitchInit } from '@p2p/switch'
 import type { StackInit, TcpTransportInit } from '@p2p/transport'
 import { removeProtocolIfDefined, splitNetAddress } from '@p2p/types'
 import type { NodeID } from '@p2p/types'
 
-/** The switch options the config sets (a subset of `@p2p/switch`'s `SwitchInit`). */
-export interface SwitchInitFromConfig {
-  maxInboundPeers: number
-  maxOutboundPeers: number
-  unconditionalPeerIds: NodeID[]
-  persistentPeerIds: NodeID[]
-  allowDuplicateIp: boolean
-}
+/** The switch options the config sets. */
+export type SwitchInitFromConfig = Required<Pick<SwitchInit, 'maxInboundPeers' | 'maxOutboundPeers' | 'unconditionalPeerIds' | 'persistentPeerIds' | 'allowDuplicateIp'>>
 
-/** The PEX options the config sets (a subset of `@p2p/pex`'s `PexInit`). */
-export interface PexInitFromConfig {
-  seedMode: boolean
-  privatePeerIds: NodeID[]
-}
+/** The PEX options the config sets. */
+export type PexInitFromConfig = Required<Pick<PexInit, 'seedMode' | 'privatePeerIds'>>
 
 /** The peer-manager options the config sets (a subset of `@p2p/peer-manager`'s `PeerManagerInit`). */
 export interface PeerManagerInitFromConfig {
@@ -30,8 +24,11 @@ export interface PeerManagerInitFromConfig {
   seeds: string[]
   unconditionalPeerIds: NodeID[]
   maxOutboundPeers: number
-  /** `persistent_peers_max_dial_period`; 0 = uncapped exponential back-off. */
-  persistentPeersMaxDialPeriodMs: number
+  allowDuplicateIp: boolean
+  /** `persistent_peers_max_dial_period` when set (Go's 0 means "no cap": the manager's default cap applies). */
+  persistentBackoffMaxMs?: number
+  /** The last good outbound peers, redialled first at start: `<home>/data/anchors.json` when there is a home. */
+  anchorsFile?: string
 }
 
 /** What the NodeInfo takes from the config. */
@@ -100,7 +97,9 @@ export function configToInit(cfg: P2PConfig): LayerInits {
       seeds: [...cfg.seeds],
       unconditionalPeerIds,
       maxOutboundPeers: cfg.maxNumOutboundPeers,
-      persistentPeersMaxDialPeriodMs: cfg.persistentPeersMaxDialPeriodMs
+      allowDuplicateIp: cfg.allowDuplicateIp,
+      ...(cfg.persistentPeersMaxDialPeriodMs > 0 ? { persistentBackoffMaxMs: cfg.persistentPeersMaxDialPeriodMs } : {}),
+      ...(cfg.home === '' ? {} : { anchorsFile: join(cfg.home, 'data', 'anchors.json') })
     },
     nodeInfo: {
       moniker: cfg.moniker,

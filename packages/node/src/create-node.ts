@@ -137,11 +137,8 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
   if (factories.switch === undefined) missing.push('switch')
   if (factories.peerManager === undefined) missing.push('peerManager')
   if (factories.pex === undefined) missing.push('pex')
-  if (factories.pex !== false && factories.peerManager === false) missing.push('dialer (PEX dials through the peer manager)')
+  if (factories.pex !== false && config.seedMode && factories.peerManager === false) missing.push('dialer (a seed crawls through the peer manager)')
   const reactorFactories = options.reactors ?? []
-  if (reactorFactories.length > 0 && factories.peerManager === false && reactorFactories.some((r) => typeof r === 'function')) {
-    missing.push('dialer (reactor factories receive the peer manager)')
-  }
   if (missing.length > 0) throw new MissingComponentError(missing)
   if (network === undefined) {
     throw new ConfigError('network', 'no chain ID: pass one (--chain-id / network) or put a genesis.json in <home>/config')
@@ -175,7 +172,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
           ...(dialStrategy === undefined ? {} : { dialStrategy }),
           ...(banList === undefined ? {} : { banList })
         })
-  const reactorComponents = (): ReactorComponents => ({ ...base, addrBook: book, dialer: peerManager as PeerManager })
+  const reactorComponents = (): ReactorComponents => ({ ...base, addrBook: book, ...(peerManager === undefined ? {} : { dialer: peerManager }) })
   if (factories.pex !== false && factories.pex !== undefined) reactors.push(factories.pex(reactorComponents()))
   for (const r of reactorFactories) reactors.push(typeof r === 'function' ? r(reactorComponents()) : r)
   for (const r of reactors) sw.addReactor(r)

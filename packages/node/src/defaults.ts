@@ -3,6 +3,8 @@
  * `config-to-init.ts` are the only ones that name concrete implementations.
  */
 import { addrBook } from '@p2p/addrbook'
+import { type PexInit, pex } from '@p2p/pex'
+import { p2pSwitch, type SwitchInit } from '@p2p/switch'
 import { tcpTransport } from '@p2p/transport'
 import type { AddrBook, BanList, DialStrategy, PeerManager, Reactor, Switch, Transport } from '@p2p/types'
 import type {
@@ -21,8 +23,8 @@ import type { LayerInits } from './config-to-init.js'
 export interface LayerOptions {
   transport?: Partial<LayerInits['transport']>
   addrBook?: Partial<LayerInits['addrBook']>
-  switch?: Record<string, unknown>
-  pex?: Record<string, unknown>
+  switch?: SwitchInit
+  pex?: PexInit
   peerManager?: Record<string, unknown>
   dialStrategy?: Record<string, unknown>
   banList?: Record<string, unknown>
@@ -44,8 +46,8 @@ export function defaultFactories(inits: LayerInits, extra: LayerOptions = {}): D
   return {
     transport: (c) => tcpTransport({ ...inits.transport, ...extra.transport })(c),
     addrBook: (c) => addrBook({ ...inits.addrBook, ...extra.addrBook })(c),
-    switch: undefined,
-    pex: undefined,
+    switch: (c) => p2pSwitch({ ...inits.switch, ...extra.switch })(c),
+    pex: (c) => pex({ ...inits.pex, ...extra.pex })(c),
     peerManager: undefined,
     dialStrategy: undefined,
     banList: undefined

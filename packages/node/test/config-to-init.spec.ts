@@ -46,7 +46,9 @@ allow_duplicate_ip = true
       seeds: [`${A}@1.1.1.1:26656`],
       unconditionalPeerIds: [A],
       maxOutboundPeers: 3,
-      persistentPeersMaxDialPeriodMs: 10_000
+      allowDuplicateIp: true,
+      persistentBackoffMaxMs: 10_000,
+      anchorsFile: '/h/data/anchors.json'
     })
     expect(i.nodeInfo).toEqual({ moniker: 'm1', rpcAddress: 'tcp://0.0.0.0:1234', externalAddress: '5.6.7.8:26656' })
     expect(i.ignored).toEqual([])

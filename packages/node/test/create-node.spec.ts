@@ -58,6 +58,7 @@ describe('createNode', () => {
     let built = false
     const err = await rejection(createNode({
       network: 'x',
+      config: { seedMode: true },
       peerManager: false,
       addrBook: () => {
         built = true
@@ -65,7 +66,7 @@ describe('createNode', () => {
       }
     }))
     expect(err.name).toBe('MissingComponentError')
-    expect((err as unknown as { names: string[] }).names).toEqual(expect.arrayContaining(['nodeKey', 'dialer (PEX dials through the peer manager)']))
+    expect((err as unknown as { names: string[] }).names).toEqual(expect.arrayContaining(['nodeKey', 'dialer (a seed crawls through the peer manager)']))
     expect(built).toBe(false)
   })
 
@@ -210,5 +211,33 @@ describe('createNode', () => {
     await again.start()
     cleanups.push(() => again.stop())
     expect(again.components.addrBook.size()).toBe(1)
+  })
+})
+
+describe('createNode with the default switch and PEX', () => {
+  it('two nodes connect over TCP, and stopping them leaves no socket or timer', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout').length
+    const make = (name: string, ip: string) =>
+      createNode({
+        config: { moniker: name, listenAddress: `tcp://${ip}:0`, addrBookStrict: false },
+        nodeKey: generateNodeKey(),
+        network: 'test-chain',
+        peerManager: false,
+        addrBook: (c) => addrBook({ strict: false })(c)
+      })
+    const a = await make('a', '127.0.0.1')
+    const b = await make('b', '127.0.0.2')
+    await a.start()
+    await b.start()
+    expect(b.components.reactors.map((r) => r.name)).toEqual(['PEX'])
+    const added = new Promise((resolve) => a.events.addEventListener('peer:add', resolve, { once: true }))
+    const peer = await b.components.switch.dialPeer(a.listenAddress())
+    await added
+    expect(peer.id).toBe(a.id)
+    expect(a.components.switch.peers().get(b.id)?.nodeInfo.moniker).toBe('b')
+    await b.stop()
+    await a.stop()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout').length).toBe(before)
   })
 })
