@@ -216,7 +216,8 @@ describe('createNode', () => {
 
 describe('createNode with the default switch and PEX', () => {
   it('two nodes connect over TCP, and stopping them leaves no socket or timer', async () => {
-    const before = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout').length
+    const handles = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout').length
+    const before = handles()
     const make = (name: string, ip: string) =>
       createNode({
         config: { moniker: name, listenAddress: `tcp://${ip}:0`, addrBookStrict: false },
@@ -238,6 +239,6 @@ describe('createNode with the default switch and PEX', () => {
     await b.stop()
     await a.stop()
     await new Promise((r) => setTimeout(r, 50))
-    expect(process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout').length).toBe(before)
+    expect(handles()).toBeLessThanOrEqual(before)
   })
 })
