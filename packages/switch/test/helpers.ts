@@ -10,6 +10,7 @@ import type {
   Switch,
   SwitchAddrBook,
   Metrics,
+  Reactor,
   Transport
 } from '@p2p/types'
 import { MemoryNetwork, memoryTransport, tcpTransport } from '@p2p/transport'
@@ -119,7 +120,7 @@ export interface TestNode {
 
 export interface NodeOptions {
   init?: SwitchInit
-  reactors?: BaseReactor[]
+  reactors?: Reactor[]
   channels?: readonly number[]
   peerFilter?: PeerFilter
   addrBook?: SwitchAddrBook
