@@ -1,7 +1,10 @@
 /** Receives what a {@link ByteStream} reads. */
 export interface ByteStreamHandlers {
-  /** Bytes arrived; `chunk` may be retained by the callee (it is not reused). */
-  onData(chunk: Uint8Array): void
+  /**
+   * Bytes arrived; `chunk` may be retained by the callee (it is not reused). `wireBytes`, when
+   * known, is what they cost on the wire, framing included (for the receive-rate limiter).
+   */
+  onData(chunk: Uint8Array, wireBytes?: number): void
   /** The stream ended, cleanly (no error) or not; called exactly once. */
   onEnd(error?: Error): void
 }

@@ -5,11 +5,14 @@ import {
   type NodeID,
   type NodeInfo,
   type NodeKey,
+  type PeerFilter,
+  type RawConnInfo,
   RejectedError,
   validateNodeInfo
 } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
 import { exchangeNodeInfo } from './nodeinfo/exchange.js'
+import { askPeerFilter } from './peer-filter.js'
 import { HandoverStream } from './stream/handover-stream.js'
 
 /** An authenticated encrypted stream: what the secret handshake yields. */
@@ -33,6 +36,10 @@ export interface UpgradeOptions {
   expectedId?: NodeID
   /** Remote socket address, for error messages. */
   remote: string
+  /** The raw connection, as the peer filter sees it. */
+  raw: RawConnInfo
+  /** Asked `denyAuthenticated` once the handshake proved the ID, `denyNodeInfo` after the checks. */
+  peerFilter?: PeerFilter | undefined
   secretTimeoutMs: number
   nodeInfoTimeoutMs: number
   signal?: AbortSignal
@@ -48,7 +55,8 @@ export interface Upgraded {
 /**
  * Turns a raw connection into an authenticated peer whose NodeInfo passed every check, in Go's
  * order: secret handshake, dialled ID, NodeInfo exchange, validate, NodeInfo ID == key ID, not
- * ourselves, compatible. Closes the socket on any failure.
+ * ourselves, compatible; the peer filter's `denyAuthenticated` right after the dialled-ID check
+ * (before any NodeInfo byte is sent) and `denyNodeInfo` last. Closes the socket on any failure.
  */
 export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgraded> {
   let secure: SecureStream | undefined
@@ -58,6 +66,10 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     const remoteId = secure.remoteId
     if (o.expectedId !== undefined && remoteId !== o.expectedId) {
       throw new AuthFailureError(o.expectedId, remoteId, `conn.ID (${remoteId}) dialed ID (${o.expectedId}) mismatch`)
+    }
+    const filter = o.peerFilter
+    if (filter?.denyAuthenticated !== undefined) {
+      await askPeerFilter(() => filter.denyAuthenticated?.(remoteId, o.raw), `peer ${remoteId}`, { addr: o.remote, id: remoteId })
     }
     const stream = new HandoverStream(secure)
     const exchangeOptions = { timeoutMs: o.nodeInfoTimeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
@@ -77,6 +89,9 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
       checkNodeInfoCompatible(o.ourInfo, remoteInfo)
     } catch (err) {
       throw new RejectedError('incompatible', `incompatible: ${(err as Error).message}`, { id: remoteId, addr: o.remote, cause: err })
+    }
+    if (filter?.denyNodeInfo !== undefined) {
+      await askPeerFilter(() => filter.denyNodeInfo?.(remoteInfo, o.raw), `NodeInfo of ${remoteId}`, { addr: o.remote, id: remoteId })
     }
     return { stream, remoteInfo, remotePublicKey: secure.remotePublicKey, remoteId }
   } catch (err) {

@@ -31,7 +31,7 @@ class RecordingStream implements ByteStream {
 const SIZE = 4096
 function writeBuffer(idle: () => boolean, flushThrottleMs = 0): { out: WriteBuffer; stream: RecordingStream } {
   const stream = new RecordingStream()
-  const out = new WriteBuffer(stream, flushThrottleMs, idle, () => {}, (err) => { throw err }, SIZE)
+  const out = new WriteBuffer(stream, flushThrottleMs, idle, () => {}, (err) => { throw err }, 0, SIZE)
   return { out, stream }
 }
 

@@ -87,6 +87,7 @@ export class MConnection {
       () => this.nothingQueued(),
       () => this.sender.wake(),
       (err) => this.stop(isTypedError(err) ? (err as Error) : new ConnectionClosedError('write failed', { cause: err })),
+      this.opts.sendTimeoutMs,
       Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize)
     )
     this.sender = new SendLoop({
@@ -122,7 +123,7 @@ export class MConnection {
     this.sender.start()
     this.keepAlive.start()
     this.stream.start({
-      onData: (chunk) => this.onData(chunk),
+      onData: (chunk, wireBytes) => this.onData(chunk, wireBytes),
       onEnd: (error) => this.onEnd(error)
     })
   }
@@ -238,9 +239,12 @@ export class MConnection {
 
   // ---- receive path --------------------------------------------------------------------------
 
-  private onData(chunk: Uint8Array): void {
+  private onData(chunk: Uint8Array, wireBytes: number | undefined): void {
     if (this.state !== RUNNING) return
     this.bytesReceived += chunk.length
+    // Packets are charged as they are read; the framing around them (a 1044-byte frame may carry
+    // a 3-byte ping) is charged on arrival, so a flood of near-empty frames is limited too.
+    if (this.recvLimited && wireBytes !== undefined && wireBytes > chunk.length) this.recvMonitor.update(wireBytes - chunk.length)
     this.reader.push(chunk)
     if (this.recvRateTimer === undefined) this.processReceived()
   }

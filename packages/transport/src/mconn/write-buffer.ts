@@ -1,3 +1,4 @@
+import { TimeoutError } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
 
 /** Go's `minWriteBufferSize`: packets are batched up to this many bytes per stream write. */
@@ -35,10 +36,17 @@ export class WriteBuffer {
   private readonly onDrained: () => void
   private readonly onError: (err: unknown) => void
   private flushTimer: ReturnType<typeof setTimeout> | undefined
+  private stallTimer: ReturnType<typeof setTimeout> | undefined
+  /** Control packets (a ping, a pong) waiting for the stream to drain; at most one of each. */
+  private readonly deferred: Uint8Array[] = []
   private stopped = false
+
+  private readonly stallTimeoutMs: number
 
   /**
    * @param idle - true when nothing is queued to send (then a flush releases the buffer)
+   * @param stallTimeoutMs - a stream that stays blocked this long fails with `TimeoutError`
+   *   (phase `send`): the peer stopped reading. 0 disables it.
    * @param size - the batch size; at least twice the largest packet written through `reserve`
    */
   constructor(
@@ -47,6 +55,7 @@ export class WriteBuffer {
     idle: () => boolean,
     onDrained: () => void,
     onError: (err: unknown) => void,
+    stallTimeoutMs = 0,
     size = WRITE_BUFFER_SIZE
   ) {
     this.stream = stream
@@ -54,6 +63,7 @@ export class WriteBuffer {
     this.idle = idle
     this.onDrained = onDrained
     this.onError = onError
+    this.stallTimeoutMs = stallTimeoutMs
     this.size = size
   }
 
@@ -116,9 +126,16 @@ export class WriteBuffer {
   /**
    * Writes `packet` (a ping or pong, which Go flushes at once) after what is buffered, and
    * flushes. With nothing buffered it goes out alone, without allocating the batch buffer.
+   * While the stream is blocked the packet waits for `drained` instead, and the same packet
+   * (compared by identity: the shared PING/PONG constants) waits at most once: a peer that
+   * pings and never reads costs us one pending pong, not one per ping.
    */
   writeNow(packet: Uint8Array): void {
     if (this.stopped) return
+    if (this.blocked) {
+      if (!this.deferred.includes(packet)) this.deferred.push(packet)
+      return
+    }
     if (this.len > 0 && this.fits(packet.length)) {
       this.buf.set(packet, this.len)
       this.len += packet.length
@@ -142,10 +159,19 @@ export class WriteBuffer {
     }
     if (!ok && !this.blocked) {
       this.blocked = true
+      if (this.stallTimeoutMs > 0) {
+        this.stallTimer = setTimeout(() => {
+          this.stallTimer = undefined
+          this.onError(new TimeoutError('send', this.stallTimeoutMs, `peer stopped reading: nothing drained for ${this.stallTimeoutMs} ms`))
+        }, this.stallTimeoutMs)
+      }
       this.stream.drained().then(
         () => {
           this.blocked = false
-          if (!this.stopped) this.onDrained()
+          this.clearStallTimer()
+          if (this.stopped) return
+          for (const packet of this.deferred.splice(0)) this.writeNow(packet)
+          this.onDrained()
         },
         () => {
           // The stream failed; its onEnd reports why.
@@ -154,9 +180,18 @@ export class WriteBuffer {
     }
   }
 
+  private clearStallTimer(): void {
+    if (this.stallTimer !== undefined) {
+      clearTimeout(this.stallTimer)
+      this.stallTimer = undefined
+    }
+  }
+
   /** Stops the flush timer; buffered bytes are dropped and the buffer released. */
   stop(): void {
     this.stopped = true
+    this.clearStallTimer()
+    this.deferred.length = 0
     if (this.flushTimer !== undefined) {
       clearTimeout(this.flushTimer)
       this.flushTimer = undefined

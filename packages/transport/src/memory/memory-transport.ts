@@ -2,12 +2,16 @@ import type { Duplex } from 'node:stream'
 import {
   AbortError,
   type AbortOptions,
+  type ComponentLogger,
   DialError,
+  disabledLogger,
+  type Logger,
   type NetAddress,
   type NodeInfo,
   type NodeKey,
   NotStartedError,
   type PeerConnection,
+  type PeerFilter,
   type Transport,
   type TransportEvents,
   TypedEventEmitter,
@@ -15,8 +19,10 @@ import {
   dialString
 } from '@p2p/types'
 import { AcceptQueue } from '../accept-queue.js'
-import { type MultiplexerFactory, UpgradedConnection } from '../peer-connection.js'
-import { type SecureUpgrader, upgrade } from '../upgrade.js'
+import { ConnectionUpgrader } from '../connection-upgrader.js'
+import type { MultiplexerFactory } from '../peer-connection.js'
+import { askPeerFilter } from '../peer-filter.js'
+import type { SecureUpgrader } from '../upgrade.js'
 import { duplexPair } from './duplex-pair.js'
 
 /** Where in-memory transports find each other: one per simulated network. */
@@ -44,13 +50,23 @@ export class MemoryNetwork {
 
 export interface MemoryTransportInit {
   network: MemoryNetwork
+  /** Secret-handshake deadline, ms. Default 3000 (Go). */
   handshakeTimeoutMs?: number
+  /** NodeInfo-exchange deadline, ms. Default 3000 (Go). */
   nodeInfoTimeoutMs?: number
 }
+
+export const MEMORY_TRANSPORT_DEFAULTS = {
+  handshakeTimeoutMs: 3000,
+  nodeInfoTimeoutMs: 3000
+} as const
 
 export interface MemoryTransportComponents {
   nodeKey: NodeKey
   nodeInfo: () => NodeInfo
+  logger?: ComponentLogger
+  /** Asked at the same stages as on the TCP transport. */
+  peerFilter?: PeerFilter
 }
 
 /**
@@ -60,22 +76,33 @@ export interface MemoryTransportComponents {
  */
 export class MemoryTransport extends TypedEventEmitter<TransportEvents> implements Transport {
   readonly [Symbol.toStringTag] = '@p2p/transport:memory'
-  readonly #init: MemoryTransportInit
+  readonly #network: MemoryNetwork
   readonly #components: MemoryTransportComponents
-  readonly #secure: SecureUpgrader
-  readonly #multiplexer: MultiplexerFactory
-  readonly #live = new Set<PeerConnection>()
-  readonly #streams = new Set<Duplex>()
+  readonly #upgrader: ConnectionUpgrader
+  readonly #log: Logger
+  /** One controller per connection in the upgrade, aborted by `stop`. */
+  readonly #pending = new Set<AbortController>()
   #queue = new AcceptQueue()
   #address: NetAddress | undefined
-  #controller: AbortController | undefined
 
   constructor(components: MemoryTransportComponents, init: MemoryTransportInit, secure: SecureUpgrader, multiplexer: MultiplexerFactory) {
     super()
     this.#components = components
-    this.#init = init
-    this.#secure = secure
-    this.#multiplexer = multiplexer
+    this.#network = init.network
+    this.#log = components.logger?.forComponent('p2p:transport') ?? disabledLogger()
+    this.#upgrader = new ConnectionUpgrader({
+      nodeKey: components.nodeKey,
+      nodeInfo: components.nodeInfo,
+      secure,
+      multiplexer,
+      peerFilter: components.peerFilter,
+      handshakeTimeoutMs: init.handshakeTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.handshakeTimeoutMs,
+      nodeInfoTimeoutMs: init.nodeInfoTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.nodeInfoTimeoutMs,
+      onRejected: (remote, outbound, error) => {
+        this.emit('connection:rejected', { remote, outbound, error })
+        this.#log('connection %s rejected: %s', remote, error.message)
+      }
+    })
   }
 
   get nodeId(): NodeInfo['id'] {
@@ -84,20 +111,19 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
 
   start(): void {
     if (this.#address !== undefined) return
-    this.#controller = new AbortController()
     this.#queue = new AcceptQueue()
-    this.#address = this.#init.network.bind(this)
+    this.#address = this.#network.bind(this)
   }
 
   async stop(): Promise<void> {
     const addr = this.#address
     if (addr === undefined) return
     this.#address = undefined
-    this.#init.network.unbind(addr)
-    this.#controller?.abort()
+    this.#network.unbind(addr)
+    for (const c of this.#pending) c.abort()
+    this.#pending.clear()
     const unclaimed = this.#queue.end()
-    for (const s of this.#streams) s.destroy()
-    await Promise.all([...unclaimed, ...this.#live].map((c) => c.close()))
+    await Promise.all([...unclaimed.map((c) => c.close()), this.#upgrader.closeAll()])
   }
 
   listenAddress(): NetAddress {
@@ -111,63 +137,57 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
 
   async dial(addr: NetAddress, options: AbortOptions = {}): Promise<PeerConnection> {
     const ours = this.#address
-    const controller = this.#controller
-    if (ours === undefined || controller === undefined) throw new NotStartedError('transport is not started')
+    if (ours === undefined) throw new NotStartedError('transport is not started')
     if (options.signal?.aborted === true) throw new AbortError()
-    const remote = this.#init.network.lookup(addr)
-    if (remote === undefined) throw new DialError(dialString(addr), `dial ${dialString(addr)}: connection refused`)
-    const [local, far] = duplexPair()
-    remote.acceptStream(far, ours)
-    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.signal])
-    return this.#upgrade(local, addr, true, signal, addr)
+    const remote = dialString(addr)
+    const filter = this.#components.peerFilter
+    if (filter?.denyOutboundConnection !== undefined) {
+      try {
+        await askPeerFilter(() => filter.denyOutboundConnection?.(addr), `dial ${remote}`, { addr: remote, id: addr.id })
+      } catch (err) {
+        this.emit('connection:rejected', { remote, outbound: true, error: err as Error })
+        throw err
+      }
+    }
+    const far = this.#network.lookup(addr)
+    if (far === undefined) throw new DialError(remote, `dial ${remote}: connection refused`)
+    const [local, theirs] = duplexPair()
+    far.acceptStream(theirs, ours)
+    return this.#upgrade(local, addr, true, options.signal, addr)
   }
 
   /** @internal the far end of a dial arrives here. */
   acceptStream(stream: Duplex, from: NetAddress): void {
-    const controller = this.#controller
-    if (controller === undefined) {
+    if (this.#address === undefined) {
       stream.destroy()
       return
     }
-    this.#upgrade(stream, from, false, controller.signal).then(
+    this.#upgrade(stream, from, false, undefined).then(
       (conn) => this.#queue.push(conn),
       () => {}
     )
   }
 
-  async #upgrade(stream: Duplex, remoteSocket: NetAddress, outbound: boolean, signal: AbortSignal, expected?: NetAddress): Promise<PeerConnection> {
-    this.#streams.add(stream)
-    const remote = dialString(remoteSocket)
+  async #upgrade(stream: Duplex, from: NetAddress, outbound: boolean, caller: AbortSignal | undefined, expected?: NetAddress): Promise<PeerConnection> {
+    const own = new AbortController()
+    this.#pending.add(own)
+    const raw = { remoteIp: from.ip, remotePort: from.port, outbound }
+    const filter = this.#components.peerFilter
     try {
-      const up = await upgrade(stream, {
-        nodeKey: this.#components.nodeKey,
-        ourInfo: this.#components.nodeInfo(),
-        secure: this.#secure,
+      return await this.#upgrader.upgrade(stream, {
+        raw,
+        remote: dialString(from),
         ...(expected === undefined ? {} : { expectedId: expected.id }),
-        remote,
-        secretTimeoutMs: this.#init.handshakeTimeoutMs ?? 3000,
-        nodeInfoTimeoutMs: this.#init.nodeInfoTimeoutMs ?? 3000,
-        signal
-      })
-      const conn: UpgradedConnection = new UpgradedConnection({
-        stream: up.stream,
-        remoteInfo: up.remoteInfo,
-        remoteAddr: createNetAddress(up.remoteId, remoteSocket.ip, remoteSocket.port),
-        remotePublicKey: up.remotePublicKey,
-        outbound,
-        multiplexer: this.#multiplexer,
-        onGone: () => {
-          this.#live.delete(conn)
-          this.#streams.delete(stream)
+        signal: caller === undefined ? own.signal : AbortSignal.any([own.signal, caller]),
+        release: () => {},
+        before: async () => {
+          if (!outbound && filter?.denyInboundConnection !== undefined) {
+            await askPeerFilter(() => filter.denyInboundConnection?.(raw), `CONN<${dialString(from)}>`, { addr: dialString(from) })
+          }
         }
       })
-      this.#live.add(conn)
-      return conn
-    } catch (err) {
-      this.#streams.delete(stream)
-      stream.destroy()
-      this.emit('connection:rejected', { remote, outbound, error: err as Error })
-      throw err
+    } finally {
+      this.#pending.delete(own)
     }
   }
 }

@@ -1,5 +1,6 @@
 import { ConnectionClosedError, InvalidArgumentError, type NodeID, nodeIdFromPublicKey, ProtocolError } from '@p2p/types'
 import type { ByteStream, ByteStreamHandlers } from '../byte-stream.js'
+import { SEALED_FRAME_SIZE } from './constants.js'
 import type { FrameReader } from './frame-reader.js'
 import type { FrameWriter } from './frame-writer.js'
 import type { StreamDriver, StreamSink } from './stream-driver.js'
@@ -140,10 +141,14 @@ export class SecretConnection implements ByteStream, StreamSink {
     try {
       while (!this.paused && !this.isClosed) {
         let data = this.pending
+        let wireBytes: number | undefined
         this.pending = undefined
-        data ??= this.reader.readFrames(MAX_FRAMES_PER_DELIVERY)
+        if (data === undefined) {
+          wireBytes = Math.min(this.reader.completeFrames, MAX_FRAMES_PER_DELIVERY) * SEALED_FRAME_SIZE
+          data = this.reader.readFrames(MAX_FRAMES_PER_DELIVERY)
+        }
         if (data === undefined) break
-        if (data.length > 0) this.handlers.onData(data)
+        if (data.length > 0) this.handlers.onData(data, wireBytes)
       }
       if (!this.paused && !this.isClosed) this.checkEnd()
     } catch (err) {

@@ -20,8 +20,8 @@ export class HandoverStream implements ByteStream {
   constructor(inner: ByteStream) {
     this.#inner = inner
     inner.start({
-      onData: (chunk) => {
-        if (this.#consumer !== undefined) return this.#consumer.onData(chunk)
+      onData: (chunk, wireBytes) => {
+        if (this.#consumer !== undefined) return this.#consumer.onData(chunk, wireBytes)
         this.#buffered.push(chunk)
         this.#bufferedLength += chunk.length
         this.#wake?.()

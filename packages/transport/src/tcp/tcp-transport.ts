@@ -13,6 +13,8 @@ import {
   type NodeKey,
   NotStartedError,
   type PeerConnection,
+  type PeerFilter,
+  type RawConnInfo,
   RejectedError,
   TimeoutError,
   type Transport,
@@ -21,10 +23,13 @@ import {
   createNetAddress
 } from '@p2p/types'
 import { AcceptQueue } from '../accept-queue.js'
-import { type MultiplexerFactory, UpgradedConnection } from '../peer-connection.js'
-import { type SecureUpgrader, upgrade } from '../upgrade.js'
+import { ConnectionUpgrader } from '../connection-upgrader.js'
+import type { MultiplexerFactory } from '../peer-connection.js'
+import { askPeerFilter } from '../peer-filter.js'
+import type { SecureUpgrader } from '../upgrade.js'
 import { runConnFilters } from './conn-filters.js'
 import { ConnSet } from './conn-set.js'
+import { firstBytes, type InboundSlot, InboundSlots } from './inbound-slots.js'
 
 /** Options of the TCP transport, with Go v0.34's effective defaults. */
 export interface TcpTransportInit {
@@ -45,11 +50,20 @@ export interface TcpTransportInit {
   /** Inbound connections held at once, 0 = no limit (Go: max inbound + unconditional peers). */
   maxInboundConnections?: number
   /**
-   * Inbound connections in the handshake or waiting for `accept()` at once; beyond it new ones
-   * are closed at once. Go has no such bound (a half-open handshake flood costs it a goroutine
-   * and 3 s each).
+   * Inbound connections in the handshake or waiting for `accept()` at once. When all are taken a
+   * new socket evicts the oldest stalled one (see `firstBytesTimeoutMs`), and is refused
+   * (`too-many-handshakes`) only when none is stalled. Go has no such bound (a half-open
+   * handshake flood costs it a goroutine and 3 s each; its `LimitListener` locks honest peers out).
    */
   maxPendingInbound?: number
+  /** Pending inbound connections one IP may hold (with `allowDuplicateIp`; otherwise 1). */
+  maxPendingPerIp?: number
+  /**
+   * An inbound socket must send its first handshake bytes within this many ms (an honest dialler
+   * sends its ephemeral key as soon as it connects), and a handshake older than this counts as
+   * stalled: the first to be evicted when the pending slots are full.
+   */
+  firstBytesTimeoutMs?: number
 }
 
 export const TCP_TRANSPORT_DEFAULTS = {
@@ -61,7 +75,9 @@ export const TCP_TRANSPORT_DEFAULTS = {
   allowDuplicateIp: false,
   connFilters: [] as readonly ConnFilter[],
   maxInboundConnections: 0,
-  maxPendingInbound: 64
+  maxPendingInbound: 64,
+  maxPendingPerIp: 4,
+  firstBytesTimeoutMs: 1000
 } satisfies Required<TcpTransportInit>
 
 export interface TcpTransportComponents {
@@ -69,6 +85,13 @@ export interface TcpTransportComponents {
   /** Our NodeInfo, read at each handshake (its listen address may be set after `start`). */
   nodeInfo: () => NodeInfo
   logger?: ComponentLogger
+  /**
+   * Asked at each stage: `denyInboundConnection` before any byte of an inbound socket is read,
+   * `denyOutboundConnection` before dialling, `denyAuthenticated` once the handshake proved the
+   * ID, `denyNodeInfo` after the NodeInfo checks. A refusal is a `RejectedError` (`filtered`, or
+   * the filter's own `banned` one) reported as `connection:rejected`.
+   */
+  peerFilter?: PeerFilter
 }
 
 /** Internal seams, filled with the SecretConnection and MConnection by the package factory. */
@@ -82,29 +105,41 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   readonly [Symbol.toStringTag] = '@p2p/transport:tcp'
   readonly #opts: Required<TcpTransportInit>
   readonly #components: TcpTransportComponents
-  readonly #internals: TcpTransportInternals
   readonly #log: Logger
+  readonly #upgrader: ConnectionUpgrader
   readonly #connSet = new ConnSet()
-  readonly #live = new Set<PeerConnection>()
-  readonly #sockets = new Set<Socket>()
+  readonly #slots: InboundSlots
+  /** Per-dial controllers, aborted by `stop` (one listener per connection, not per shared signal). */
+  readonly #dials = new Set<AbortController>()
   #server: Server | undefined
-  #controller: AbortController | undefined
   #queue = new AcceptQueue()
-  #pending = 0
   #address: NetAddress | undefined
 
   constructor(components: TcpTransportComponents, init: TcpTransportInit, internals: TcpTransportInternals) {
     super()
     this.#components = components
     this.#opts = { ...TCP_TRANSPORT_DEFAULTS, ...init }
-    this.#internals = internals
     this.#log = components.logger?.forComponent('p2p:transport') ?? disabledLogger()
+    this.#slots = new InboundSlots({
+      max: this.#opts.maxPendingInbound,
+      maxPerIp: this.#opts.maxPendingPerIp,
+      stallMs: this.#opts.firstBytesTimeoutMs
+    })
+    this.#upgrader = new ConnectionUpgrader({
+      nodeKey: components.nodeKey,
+      nodeInfo: components.nodeInfo,
+      secure: internals.secure,
+      multiplexer: internals.multiplexer,
+      peerFilter: components.peerFilter,
+      handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
+      nodeInfoTimeoutMs: this.#opts.nodeInfoTimeoutMs,
+      onRejected: (remote, outbound, error) => this.#rejected(remote, outbound, error)
+    })
   }
 
   async start(): Promise<void> {
     if (this.#server !== undefined) return
     const { host, port } = splitHostPort(this.#opts.listen)
-    this.#controller = new AbortController()
     this.#queue = new AcceptQueue()
     const server = createServer({ noDelay: true, pauseOnConnect: true })
     if (this.#opts.maxInboundConnections > 0) server.maxConnections = this.#opts.maxInboundConnections
@@ -127,11 +162,12 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     const server = this.#server
     if (server === undefined) return
     this.#server = undefined
-    this.#controller?.abort()
+    this.#slots.abortAll()
+    for (const c of this.#dials) c.abort()
+    this.#dials.clear()
     const unclaimed = this.#queue.end()
     const closing = new Promise<void>((resolve) => server.close(() => resolve()))
-    for (const socket of this.#sockets) socket.destroy()
-    await Promise.all([...unclaimed, ...this.#live].map((c) => c.close()))
+    await Promise.all([...unclaimed.map((c) => c.close()), this.#upgrader.closeAll()])
     await closing
   }
 
@@ -145,21 +181,34 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   }
 
   async dial(addr: NetAddress, options: AbortOptions = {}): Promise<PeerConnection> {
-    const controller = this.#controller
-    if (this.#server === undefined || controller === undefined) throw new NotStartedError('transport is not started')
+    if (this.#server === undefined) throw new NotStartedError('transport is not started')
     if (options.signal?.aborted === true) throw new AbortError()
     const remote = socketKey(addr.ip, addr.port)
     if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote, id: addr.id })
-    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.signal])
-    const socket = await this.#connect(addr, signal)
-    return this.#upgradeSocket(socket, { outbound: true, expected: addr, signal })
+    const own = new AbortController()
+    this.#dials.add(own)
+    try {
+      const signal = options.signal === undefined ? own.signal : AbortSignal.any([own.signal, options.signal])
+      const filter = this.#components.peerFilter
+      if (filter?.denyOutboundConnection !== undefined) {
+        try {
+          await askPeerFilter(() => filter.denyOutboundConnection?.(addr), `dial ${remote}`, { addr: remote, id: addr.id })
+        } catch (err) {
+          this.#rejected(remote, true, err as Error)
+          throw err
+        }
+      }
+      const socket = await this.#connect(addr, signal)
+      return await this.#upgradeSocket(socket, { outbound: true, expected: addr, signal })
+    } finally {
+      this.#dials.delete(own)
+    }
   }
 
   #connect(addr: NetAddress, signal: AbortSignal): Promise<Socket> {
     const remote = dialString(addr)
     return new Promise<Socket>((resolve, reject) => {
       const socket = connect({ host: addr.ip, port: addr.port, noDelay: true })
-      this.#sockets.add(socket)
       const timer = setTimeout(() => fail(new TimeoutError('dial', this.#opts.dialTimeoutMs, `dial ${remote} timed out after ${this.#opts.dialTimeoutMs} ms`)), this.#opts.dialTimeoutMs)
       const onAbort = (): void => fail(new AbortError(`dial ${remote} aborted`))
       const cleanup = (): void => {
@@ -169,7 +218,6 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       }
       const fail = (err: Error): void => {
         cleanup()
-        this.#sockets.delete(socket)
         socket.destroy()
         reject(err)
       }
@@ -184,86 +232,69 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   }
 
   #onInbound(socket: Socket): void {
-    const controller = this.#controller
-    const remote = socketKey(normalizeIp(socket.remoteAddress ?? ''), socket.remotePort ?? 0)
-    if (controller === undefined || this.#pending >= this.#opts.maxPendingInbound) {
+    // Errors before the handshake takes the socket are reported by the handshake (or ignored).
+    socket.on('error', () => {})
+    const ip = normalizeIp(socket.remoteAddress ?? '')
+    const remote = socketKey(ip, socket.remotePort ?? 0)
+    const slot = this.#server === undefined ? new RejectedError('too-many-handshakes', 'transport is stopping', { addr: remote }) : this.#slots.admit(socket, ip)
+    if (slot instanceof RejectedError) {
       socket.destroy()
-      this.emit('connection:rejected', {
-        remote,
-        outbound: false,
-        error: new RejectedError('too-many-handshakes', `too many pending inbound connections (${this.#opts.maxPendingInbound})`, { addr: remote })
-      })
+      this.#rejected(remote, false, slot)
       return
     }
-    this.#sockets.add(socket)
-    this.#pending++
-    let queued = false
-    this.#upgradeSocket(socket, { outbound: false, signal: controller.signal })
+    this.#upgradeSocket(socket, { outbound: false, signal: slot.controller.signal, slot })
       .then((conn) => {
-        if (this.#server === undefined) return conn.close()
-        queued = true
+        if (this.#server === undefined) {
+          this.#slots.release(slot)
+          return conn.close()
+        }
+        slot.upgraded = true
         // The slot stays taken until a consumer takes the connection from the queue.
-        this.#queue.push(conn, () => this.#pending--)
+        this.#queue.push(conn, () => this.#slots.release(slot))
       })
-      .catch(() => {})
-      .finally(() => {
-        if (!queued) this.#pending--
-      })
+      .catch(() => this.#slots.release(slot))
   }
 
-  async #upgradeSocket(
-    socket: Socket,
-    ctx: { outbound: boolean; expected?: NetAddress; signal: AbortSignal }
-  ): Promise<PeerConnection> {
+  #upgradeSocket(socket: Socket, ctx: { outbound: boolean; expected?: NetAddress; signal: AbortSignal; slot?: InboundSlot }): Promise<PeerConnection> {
     const remoteIp = normalizeIp(socket.remoteAddress ?? '')
     const remotePort = socket.remotePort ?? 0
     const remote = socketKey(remoteIp, remotePort)
+    const raw: RawConnInfo = { remoteIp, remotePort, outbound: ctx.outbound }
     let registered = false
-    try {
-      // Check and register in one synchronous step, so two concurrent connections to or from
-      // the same address cannot both pass.
-      if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote })
-      if (!this.#opts.allowDuplicateIp && this.#connSet.hasIp(remoteIp)) {
-        throw new RejectedError('filtered', `filtered CONN<${remote}>: ip<${remoteIp}> already connected`, { addr: remote })
-      }
-      this.#connSet.set(remote, [remoteIp])
-      registered = true
-      await runConnFilters(this.#opts.connFilters, { remoteIp, remotePort, outbound: ctx.outbound }, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
-      socket.resume()
-      const up = await upgrade(socket, {
-        nodeKey: this.#components.nodeKey,
-        ourInfo: this.#components.nodeInfo(),
-        secure: this.#internals.secure,
-        ...(ctx.expected === undefined ? {} : { expectedId: ctx.expected.id }),
-        remote,
-        secretTimeoutMs: this.#opts.handshakeTimeoutMs,
-        nodeInfoTimeoutMs: this.#opts.nodeInfoTimeoutMs,
-        signal: ctx.signal
-      })
-      const conn: UpgradedConnection = new UpgradedConnection({
-        stream: up.stream,
-        remoteInfo: up.remoteInfo,
-        remoteAddr: createNetAddress(up.remoteId, remoteIp, remotePort),
-        remotePublicKey: up.remotePublicKey,
-        outbound: ctx.outbound,
-        multiplexer: this.#internals.multiplexer,
-        onGone: () => {
-          this.#live.delete(conn)
-          this.#connSet.delete(remote)
-          this.#sockets.delete(socket)
+    return this.#upgrader.upgrade(socket, {
+      raw,
+      remote,
+      ...(ctx.expected === undefined ? {} : { expectedId: ctx.expected.id }),
+      signal: ctx.signal,
+      release: () => {
+        if (registered) this.#connSet.delete(remote)
+      },
+      before: async () => {
+        // Check and register in one synchronous step, so two concurrent connections to or from
+        // the same address cannot both pass.
+        if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote })
+        if (!this.#opts.allowDuplicateIp && this.#connSet.hasIp(remoteIp)) {
+          throw new RejectedError('filtered', `filtered CONN<${remote}>: ip<${remoteIp}> already connected`, { addr: remote })
         }
-      })
-      this.#live.add(conn)
-      return conn
-    } catch (err) {
-      socket.destroy()
-      this.#sockets.delete(socket)
-      if (registered) this.#connSet.delete(remote)
-      const error = err instanceof Error ? err : new DialError(remote, String(err))
-      this.emit('connection:rejected', { remote, outbound: ctx.outbound, error })
-      this.#log('connection %s rejected: %s', remote, error.message)
-      throw error
-    }
+        this.#connSet.set(remote, [remoteIp])
+        registered = true
+        const filter = this.#components.peerFilter
+        if (!ctx.outbound && filter?.denyInboundConnection !== undefined) {
+          await askPeerFilter(() => filter.denyInboundConnection?.(raw), `CONN<${remote}>`, { addr: remote })
+        }
+        await runConnFilters(this.#opts.connFilters, raw, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
+        if (ctx.slot !== undefined) {
+          await firstBytes(socket, Math.min(this.#opts.firstBytesTimeoutMs, this.#opts.handshakeTimeoutMs), ctx.signal)
+          ctx.slot.gotBytes = true
+        }
+        // The handshake's stream driver resumes the socket when it wants bytes.
+      }
+    })
+  }
+
+  #rejected(remote: string, outbound: boolean, error: Error): void {
+    this.emit('connection:rejected', { remote, outbound, error })
+    this.#log('connection %s rejected: %s', remote, error.message)
   }
 }
 

@@ -12,6 +12,8 @@ export interface MemoryStreamOptions {
   coalesce?: boolean
   /** `write` returns false once the peer has this many undelivered bytes. Default 65536. */
   highWaterMark?: number
+  /** Framing cost per delivered chunk: `onData` is told `chunk.length + wireOverhead` wire bytes. */
+  wireOverhead?: number
 }
 
 /** Small deterministic PRNG (mulberry32) so chunkings are reproducible. */
@@ -188,7 +190,9 @@ export class MemoryByteStream implements ByteStream {
       this.inboxBytes -= chunk.length
       this.chunksDelivered++
       if (this.inboxBytes === 0) this.peer.releaseDrainWaiters()
-      handlers.onData(chunk)
+      const overhead = this.options.wireOverhead
+      if (overhead === undefined) handlers.onData(chunk)
+      else handlers.onData(chunk, chunk.length + overhead)
     }
     if (this.isClosed) {
       if (!this.endReported && this.localEnd) this.schedule()

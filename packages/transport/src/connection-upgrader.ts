@@ -1,0 +1,108 @@
+import type { Duplex } from 'node:stream'
+import {
+  DialError,
+  type NodeID,
+  type NodeInfo,
+  type NodeKey,
+  type PeerConnection,
+  type PeerFilter,
+  type RawConnInfo,
+  createNetAddress
+} from '@p2p/types'
+import { type MultiplexerFactory, UpgradedConnection } from './peer-connection.js'
+import { type SecureUpgrader, upgrade } from './upgrade.js'
+
+export interface ConnectionUpgraderInit {
+  nodeKey: NodeKey
+  /** Our NodeInfo, read at each handshake. */
+  nodeInfo: () => NodeInfo
+  secure: SecureUpgrader
+  multiplexer: MultiplexerFactory
+  peerFilter?: PeerFilter | undefined
+  handshakeTimeoutMs: number
+  nodeInfoTimeoutMs: number
+  /** Told about every failed connection, once (the transport emits `connection:rejected`). */
+  onRejected: (remote: string, outbound: boolean, error: Error) => void
+}
+
+export interface UpgradeContext {
+  raw: RawConnInfo
+  /** `ip:port` of the remote end, for errors and events. */
+  remote: string
+  /** The ID we dialled (outbound only). */
+  expectedId?: NodeID
+  /** The connection's own signal (aborted by the transport's stop or an eviction). */
+  signal: AbortSignal
+  /** Work before the handshake (filters, waiting for the first bytes); a throw refuses. */
+  before?: () => Promise<void>
+  /** Frees the transport's bookkeeping for this connection; called once, when it is gone. */
+  release: () => void
+}
+
+/**
+ * The one upgrade-and-register path both transports use: optional pre-handshake work, the
+ * secret handshake, NodeInfo exchange and checks (with the peer filter's stages), then an
+ * {@link UpgradedConnection} tracked until it is gone. A failure destroys the stream, releases
+ * the transport's slot, reports the error once and rethrows it. When the connection's signal was
+ * aborted with an error as reason (an eviction), that error is reported instead of the abort.
+ */
+export class ConnectionUpgrader {
+  readonly #init: ConnectionUpgraderInit
+  readonly #live = new Set<PeerConnection>()
+
+  constructor(init: ConnectionUpgraderInit) {
+    this.#init = init
+  }
+
+  async upgrade(stream: Duplex, ctx: UpgradeContext): Promise<PeerConnection> {
+    const init = this.#init
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      ctx.release()
+    }
+    try {
+      await ctx.before?.()
+      const up = await upgrade(stream, {
+        nodeKey: init.nodeKey,
+        ourInfo: init.nodeInfo(),
+        secure: init.secure,
+        ...(ctx.expectedId === undefined ? {} : { expectedId: ctx.expectedId }),
+        remote: ctx.remote,
+        raw: ctx.raw,
+        peerFilter: init.peerFilter,
+        secretTimeoutMs: init.handshakeTimeoutMs,
+        nodeInfoTimeoutMs: init.nodeInfoTimeoutMs,
+        signal: ctx.signal
+      })
+      const conn: UpgradedConnection = new UpgradedConnection({
+        stream: up.stream,
+        remoteInfo: up.remoteInfo,
+        remoteAddr: createNetAddress(up.remoteId, ctx.raw.remoteIp, ctx.raw.remotePort),
+        remotePublicKey: up.remotePublicKey,
+        outbound: ctx.raw.outbound,
+        multiplexer: init.multiplexer,
+        onGone: () => {
+          this.#live.delete(conn)
+          release()
+        }
+      })
+      this.#live.add(conn)
+      return conn
+    } catch (err) {
+      stream.destroy()
+      release()
+      const reason: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined
+      const error =
+        reason instanceof Error && reason.name !== 'AbortError' ? reason : err instanceof Error ? err : new DialError(ctx.remote, String(err))
+      init.onRejected(ctx.remote, ctx.raw.outbound, error)
+      throw error
+    }
+  }
+
+  /** Closes every upgraded connection still open. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#live].map((c) => c.close()))
+  }
+}
