@@ -236,7 +236,7 @@ describe('MConnection backpressure: a peer that stops reading', () => {
   it('queues fill, trySend fails at once, send times out false, and nothing accepted is lost', async () => {
     const [sa, sb] = memoryStreamPair({ highWaterMark: 4096 })
     const channels = [{ id: 1, priority: 1, sendQueueCapacity: 4 }]
-    const a = new MConnection(sa, channels, { sendRate: 0, recvRate: 0, flushThrottleMs: 0, sendTimeoutMs: 50 })
+    const a = new MConnection(sa, channels, { sendRate: 0, recvRate: 0, flushThrottleMs: 0, sendTimeoutMs: 50, stallTimeoutMs: 10_000 })
     const b = new MConnection(sb, channels, { sendRate: 0, recvRate: 0, flushThrottleMs: 0 })
     open.push(a, b)
     a.start({ onReceive() {}, onClose() {} })

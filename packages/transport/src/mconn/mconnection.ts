@@ -87,7 +87,7 @@ export class MConnection {
       () => this.nothingQueued(),
       () => this.sender.wake(),
       (err) => this.stop(isTypedError(err) ? (err as Error) : new ConnectionClosedError('write failed', { cause: err })),
-      this.opts.sendTimeoutMs,
+      this.opts.stallTimeoutMs,
       Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize)
     )
     this.sender = new SendLoop({

@@ -22,6 +22,11 @@ export interface MConnectionInit {
   /** How long `send` waits for room in a full send queue, ms. Default 10000. */
   sendTimeoutMs?: number
   /**
+   * How long the peer's receive window may stay shut (our writes not draining) before the peer
+   * is dropped with `TimeoutError` (phase `send`), ms; 0 disables. Default: `sendTimeoutMs`.
+   */
+  stallTimeoutMs?: number
+  /**
    * Bound on `close({ flush: true })`: after this many ms the connection closes even if queued
    * messages could not be written (a peer that stopped reading). Go has no bound. Default 10000.
    */
@@ -57,6 +62,7 @@ export interface ResolvedMConnectionOptions {
   readonly pingIntervalMs: number
   readonly pongTimeoutMs: number
   readonly sendTimeoutMs: number
+  readonly stallTimeoutMs: number
   readonly flushStopTimeoutMs: number
   readonly logger: Logger | undefined
   readonly now: () => number
@@ -97,6 +103,7 @@ export function resolveMConnectionOptions(init: MConnectionInit = {}): ResolvedM
     pingIntervalMs: nonNegative('pingIntervalMs', init.pingIntervalMs ?? MCONNECTION_DEFAULTS.pingIntervalMs),
     pongTimeoutMs: nonNegative('pongTimeoutMs', init.pongTimeoutMs ?? MCONNECTION_DEFAULTS.pongTimeoutMs),
     sendTimeoutMs: nonNegative('sendTimeoutMs', init.sendTimeoutMs ?? MCONNECTION_DEFAULTS.sendTimeoutMs),
+    stallTimeoutMs: nonNegative('stallTimeoutMs', init.stallTimeoutMs ?? init.sendTimeoutMs ?? MCONNECTION_DEFAULTS.sendTimeoutMs),
     flushStopTimeoutMs: nonNegative('flushStopTimeoutMs', init.flushStopTimeoutMs ?? MCONNECTION_DEFAULTS.flushStopTimeoutMs),
     logger: init.logger,
     now: init.now ?? (() => performance.now())
@@ -106,7 +113,7 @@ export function resolveMConnectionOptions(init: MConnectionInit = {}): ResolvedM
     throw new InvalidArgumentError(`pongTimeoutMs (${o.pongTimeoutMs}) must be less than pingIntervalMs (${o.pingIntervalMs})`)
   }
   // Timers clamp larger delays to 1 ms; refuse instead of pinging in a loop.
-  for (const key of ['flushThrottleMs', 'pingIntervalMs', 'pongTimeoutMs', 'sendTimeoutMs', 'flushStopTimeoutMs'] as const) {
+  for (const key of ['flushThrottleMs', 'pingIntervalMs', 'pongTimeoutMs', 'sendTimeoutMs', 'stallTimeoutMs', 'flushStopTimeoutMs'] as const) {
     if (o[key] > 2_147_483_647) throw new InvalidArgumentError(`${key} must be at most 2147483647 ms`)
   }
   if (o.maxPacketMsgPayloadSize > 1 << 24) {
