@@ -14,8 +14,11 @@
  */
 import { HttpApi, type HttpApiComponents, type HttpApiInit } from './http-api.js'
 
+export { P2PCollector, type P2PCollectorComponents, type P2PCollectorInit } from './collector.js'
 export { errorReason } from './error-reason.js'
 export { HttpApi, type HttpApiComponents, type HttpApiInit, type MetricsExposition } from './http-api.js'
+export { networkViewOf } from './network-view.js'
+export { type NodeStatusSourceOptions, nodeStatusSource, type ObservableNode } from './node-status-source.js'
 export { type PromMetrics, type PromMetricsInit, promMetrics } from './prom-metrics.js'
 export { netInfoJson, nodeInfoJson, peersText, selfNetworkView, statusJson } from './status-json.js'
 export type { AddrBookSummary, NetworkNode, NetworkView, NodeStatusSource } from './status-source.js'

@@ -1,0 +1,126 @@
+import { addrBook } from '@p2p/addrbook'
+import { generateNodeKey } from '@p2p/config'
+import { BaseReactor, p2pSwitch } from '@p2p/switch'
+import { tcpTransport } from '@p2p/transport'
+import type { ChannelDescriptor, Envelope, NodeInfo, Switch, Transport } from '@p2p/types'
+import {
+  type HttpApi,
+  httpApi,
+  nodeStatusSource,
+  P2PCollector,
+  type PromMetrics,
+  promMetrics,
+  type NodeStatusSource
+} from '../src/observability/index.js'
+
+export const ECHO_CHANNEL = 0x70
+
+/** Counts what arrives on its channel. */
+export class CountingReactor extends BaseReactor {
+  readonly name = 'counting'
+  messages = 0
+  bytes = 0
+  channels(): ChannelDescriptor[] {
+    return [{ id: ECHO_CHANNEL, priority: 1, sendQueueCapacity: 1000, recvMessageCapacity: 1 << 20 }]
+  }
+  receive(e: Envelope): void {
+    this.messages++
+    this.bytes += e.message.length
+  }
+}
+
+export interface ObservedNode {
+  readonly info: NodeInfo
+  readonly sw: Switch
+  readonly transport: Transport
+  readonly reactor: CountingReactor
+  readonly metrics: PromMetrics
+  readonly collector: P2PCollector
+  readonly source: NodeStatusSource
+  readonly api: HttpApi
+  port(): number
+  stop(): Promise<void>
+}
+
+/**
+ * One node as `createNode` composes it, minus PEX and the peer manager: TCP transport on
+ * `127.0.0.<n>`, bucketed book, switch, a counting reactor, prom-client metrics with the
+ * collector, and the HTTP API on a free port. Duplicate IPs are allowed: outbound sockets all
+ * leave from 127.0.0.1, whatever address the dialler listens on.
+ */
+export async function observedNode(n: number, o: { api?: boolean } = {}): Promise<ObservedNode> {
+  const nodeKey = generateNodeKey()
+  const info: NodeInfo = {
+    protocolVersion: { p2p: 8n, block: 11n, app: 0n },
+    id: nodeKey.id,
+    listenAddr: `tcp://127.0.0.${n}:0`,
+    network: 'observe-chain',
+    version: '0.34.35',
+    channels: Uint8Array.of(ECHO_CHANNEL),
+    moniker: `n${n}`,
+    other: { txIndex: 'off', rpcAddress: '' }
+  }
+  const metrics = promMetrics()
+  const transport = tcpTransport({ listen: `127.0.0.${n}:0`, allowDuplicateIp: true })({ nodeKey, nodeInfo: () => info })
+  const book = addrBook({ strict: false })({ metrics })
+  const sw = p2pSwitch({ metricsFlushIntervalMs: 20, allowDuplicateIp: true })({ transport, nodeInfo: () => info, addrBook: book, metrics })
+  const reactor = new CountingReactor()
+  sw.addReactor(reactor)
+  const collector = new P2PCollector({ switch: sw, addrBook: book, metrics })
+  const node = {
+    nodeInfo: () => info,
+    listenAddress: () => transport.listenAddress(),
+    components: { switch: sw, addrBook: book, reactors: [reactor] }
+  }
+  const source = nodeStatusSource(node)
+  const api = httpApi({ port: 0, ui: o.api === true })({ status: source, metrics })
+  await transport.start()
+  await sw.start()
+  collector.start()
+  await api.start()
+  return {
+    info,
+    sw,
+    transport,
+    reactor,
+    metrics,
+    collector,
+    source,
+    api,
+    port: () => api.address().port,
+    async stop() {
+      await api.stop()
+      collector.stop()
+      await sw.stop()
+      await transport.stop()
+    }
+  }
+}
+
+/** Waits until `cond` holds, polling every 10 ms; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** `n` nodes, every pair connected once (node i dials node j for i < j). */
+export async function fullMesh(n: number, o: { api?: boolean } = {}): Promise<ObservedNode[]> {
+  const nodes: ObservedNode[] = []
+  for (let i = 1; i <= n; i++) nodes.push(await observedNode(i, o))
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) await nodes[i]!.sw.dialPeer(nodes[j]!.transport.listenAddress())
+  }
+  await until(() => nodes.every((x) => x.sw.peers().size === n - 1), 5000, 'a full mesh')
+  return nodes
+}
+
+/** The value of one series in a Prometheus text exposition, or undefined. */
+export function metricValue(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1))
+  }
+  return undefined
+}
