@@ -3,26 +3,14 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type HttpApi, httpApi, type NetworkView, type NodeStatusSource } from '../src/observability/index.js'
+import { type HttpApi, httpApi, type NetworkView, type NodeStatusSource, networkViewOf } from '../src/observability/index.js'
 import { fakeSource, idOf } from './observability-fakes.js'
+import { fullMesh, until } from './observability-network.js'
 
 // Opt out with P2P_SKIP_BROWSER=1; skipped where Debian's chromium is not installed (.ci/run installs it).
 const CHROMIUM = process.env.P2P_CHROMIUM ?? '/usr/bin/chromium'
 const enabled = process.env.P2P_SKIP_BROWSER !== '1' && existsSync(CHROMIUM)
 const ARTEFACTS = fileURLToPath(new URL('../../../.tmp/observability/', import.meta.url))
-
-/** A ring of `n` nodes plus one chord, each listing its peers with direction, as a testnet would. */
-function ringView(n: number, down: number[] = []): NetworkView {
-  return {
-    nodes: Array.from({ length: n }, (_, i) => ({
-      id: idOf(i + 1),
-      address: `127.0.0.${i + 1}:26656`,
-      reachable: !down.includes(i + 1),
-      label: `n${i + 1}`,
-      peers: [{ id: idOf(((i + 1) % n) + 1), outbound: true }]
-    }))
-  }
-}
 
 interface Edge {
   source: string
@@ -39,10 +27,10 @@ interface PageGlobals {
 describe.skipIf(!enabled)('network page in headless chromium', () => {
   let browser: Browser
   let api: HttpApi
-  let view = ringView(4)
+  let view: () => NetworkView = () => ({ nodes: [] })
 
   beforeAll(async () => {
-    const status: NodeStatusSource = { ...fakeSource(), network: () => view }
+    const status: NodeStatusSource = { ...fakeSource(), network: () => view() }
     api = httpApi({ port: 0 })({ status })
     await api.start()
     browser = await chromium.launch({
@@ -57,26 +45,42 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
     await api?.stop()
   })
 
-  it('draws every node of the network, with directed edges, updating live', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(`http://127.0.0.1:${api.address().port}/`)
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
-    const ids = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.nodeIds())
-    expect(ids.sort()).toEqual([1, 2, 3, 4].map(idOf))
-    const edges = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.edges())
-    expect(edges).toHaveLength(4)
-    expect(edges).toContainEqual({ source: idOf(1), target: idOf(2), directed: true })
-    expect(await page.textContent('#summary')).toBe('4 nodes, 4 edges, 4 reachable')
-    await page.screenshot({ path: `${ARTEFACTS}network-live.png` })
+  it('draws every node of a running 4-node network, with directed edges, updating live', async () => {
+    const nodes = await fullMesh(4)
+    view = () => networkViewOf(nodes.map((n) => n.source))
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      await page.goto(`http://127.0.0.1:${api.address().port}/`)
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '4', undefined, { timeout: 10_000 })
+      const ids = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.nodeIds())
+      expect(ids.sort()).toEqual(nodes.map((n) => n.info.id).sort())
+      const edges = await page.evaluate(() => (globalThis as unknown as PageGlobals).p2pView.edges())
+      // a full mesh of 4: 6 connections, each drawn once from the node that dialled
+      expect(edges).toHaveLength(6)
+      for (const [i, a] of nodes.entries()) {
+        for (const b of nodes.slice(i + 1)) expect(edges).toContainEqual({ source: a.info.id, target: b.info.id, directed: true })
+      }
+      expect(await page.textContent('#summary')).toBe('4 nodes, 6 edges, 4 reachable')
+      await page.screenshot({ path: `${ARTEFACTS}network-live.png` })
 
-    // a fifth node joins and node 3 goes down: the page follows on its next poll
-    view = ringView(5, [3])
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.nodes === '5', undefined, { timeout: 10_000 })
-    expect(await page.evaluate((id) => (globalThis as unknown as PageGlobals).p2pView.health(id), idOf(3))).toBe('down')
-    expect(errors).toEqual([])
-    await page.close()
+      // node 4 stops: on its next poll the page draws it down, without its edges
+      const last = nodes[3]!
+      await last.stop()
+      await page.waitForFunction(
+        (id) => (globalThis as unknown as PageGlobals).p2pView.health(id) === 'down',
+        last.info.id,
+        { timeout: 10_000 }
+      )
+      await until(() => nodes.slice(0, 3).every((n) => n.sw.peers().size === 2), 5000, 'the others to drop node 4')
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).p2pView.edges().length === 3, undefined, { timeout: 10_000 })
+      await page.screenshot({ path: `${ARTEFACTS}network-live-one-down.png` })
+      expect(errors).toEqual([])
+      await page.close()
+    } finally {
+      await Promise.all(nodes.slice(0, 3).map((n) => n.stop()))
+    }
   })
 
   it('opens a crawl file and shows its nodes, including peers it could only name', async () => {
