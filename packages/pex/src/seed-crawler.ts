@@ -142,8 +142,9 @@ export class SeedCrawler {
       peer = await host.dialer.dial(addr, { signal: AbortSignal.any([signal, timeout.signal]) })
     } catch (err) {
       if (signal.aborted) return
-      if (err instanceof Error && err.name === AlreadyConnectedError.name) {
-        const p = sw.peers().get(addr.id)
+      // Already connected (or it dialled us meanwhile and a duplicate lost): alive, not a failure.
+      const p = sw.peers().get(addr.id)
+      if ((err instanceof Error && err.name === AlreadyConnectedError.name) || p !== undefined) {
         if (p !== undefined) host.requestAddrs(p)
         return
       }

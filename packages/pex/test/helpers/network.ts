@@ -1,0 +1,119 @@
+import { addrBook, type BucketedAddrBook } from '@p2p/addrbook'
+import { generateNodeKey } from '@p2p/config'
+import { p2pSwitch } from '@p2p/switch'
+import { tcpTransport } from '@p2p/transport'
+import type {
+  Dialer,
+  NetAddress,
+  NodeInfo,
+  NodeKey,
+  PeerRemovedDetail,
+  Reactor,
+  Switch,
+  Transport
+} from '@p2p/types'
+import { type PexInit, type PexReactor, pex } from '../../src/index.js'
+
+export interface PexNode {
+  readonly sw: Switch
+  readonly transport: Transport
+  readonly book: BucketedAddrBook
+  /** Undefined when the node runs without PEX (an evil node with its own reactor). */
+  readonly reactor: PexReactor | undefined
+  readonly key: NodeKey
+  readonly addr: NetAddress
+  info(): NodeInfo
+  /** Every `peer:remove` the switch emitted. */
+  readonly removed: PeerRemovedDetail[]
+  stop(): Promise<void>
+}
+
+export interface PexNodeOptions {
+  pex?: PexInit
+  /** Run without PEX, with these reactors instead. */
+  reactors?: Reactor[]
+  network?: string
+  /** Go `addr_book_strict` for the node's book (default false: loopback addresses allowed). */
+  strict?: boolean
+}
+
+/** A dialer over the switch, as the peer manager would give PEX (no backoff, no policy). */
+export function switchDialer(sw: () => Switch): Dialer {
+  return {
+    dial: (addr, options) => sw().dialPeer(addr, options),
+    isDialingOrConnected: (addr) => sw().peers().has(addr.id) || sw().isDialing(addr.id)
+  }
+}
+
+/** A real node on loopback TCP at `host`: transport, switch, non-strict book and PEX. */
+export async function pexNode(host: string, o: PexNodeOptions = {}): Promise<PexNode> {
+  const key = generateNodeKey()
+  const channels = o.reactors === undefined ? [0x00] : o.reactors.flatMap((r) => r.channels().map((c) => c.id))
+  let info: NodeInfo = {
+    protocolVersion: { p2p: 8n, block: 11n, app: 0n },
+    id: key.id,
+    listenAddr: `tcp://${host}:0`,
+    network: o.network ?? 'pex-test',
+    version: '0.34.35',
+    channels: Uint8Array.from(channels),
+    moniker: `pex-${key.id.slice(0, 6)}`,
+    other: { txIndex: 'off', rpcAddress: '' }
+  }
+  // Every outbound socket leaves from 127.0.0.1, so inbound peers share an IP.
+  const transport = tcpTransport({ listen: `${host}:0`, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info })
+  await transport.start()
+  const addr = transport.listenAddress()
+  info = { ...info, listenAddr: `tcp://${addr.ip}:${addr.port}` }
+  const book = addrBook({ strict: o.strict ?? false })({})
+  let sw: Switch | undefined
+  const reactor = o.reactors === undefined ? pex(o.pex)({ addrBook: book, dialer: switchDialer(() => sw as Switch) }) : undefined
+  sw = p2pSwitch({ allowDuplicateIp: true, maxInboundPeers: 100, maxOutboundPeers: 100 })({
+    transport,
+    nodeInfo: () => info,
+    addrBook: book
+  })
+  book.addOurAddress(addr)
+  for (const r of o.reactors ?? [reactor as PexReactor]) sw.addReactor(r)
+  const removed: PeerRemovedDetail[] = []
+  sw.events.addEventListener('peer:remove', (e) => removed.push(e.detail))
+  await sw.start()
+  const s = sw
+  let stopped = false
+  return {
+    sw: s,
+    transport,
+    book,
+    reactor,
+    key,
+    addr,
+    info: () => info,
+    removed,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await s.stop()
+      await transport.stop()
+    }
+  }
+}
+
+/** Resolves when `fn` is true, polling every `stepMs`; throws after `timeoutMs`. */
+export async function until(fn: () => boolean, what: string, timeoutMs = 15_000, stepMs = 20): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (fn()) return
+    await new Promise((r) => setTimeout(r, stepMs))
+  }
+  if (fn()) return
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Active handles other than the test runner's own. */
+export function handles(): string[] {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap' && r !== 'ProcessWrap' && r !== 'FSReqCallback' && r !== 'SignalWrap')
+    .sort()
+}

@@ -1,0 +1,183 @@
+import type { NetAddress } from '@p2p/types'
+import { afterEach, describe, expect, it } from 'vitest'
+import { decodePexMessage, encodePexRequest, PEX_CHANNEL } from '../src/index.js'
+import { handles, type PexNode, pexNode, sleep, until } from './helpers/network.js'
+
+/*
+ * Real nodes on loopback TCP (SecretConnection, MConnection, switch, book, PEX). Whom to dial is
+ * the peer manager's job; until it exists, a minimal dialer below stands in: dial an address
+ * picked from the book, or the seed when the book has nothing to offer.
+ */
+
+const nodes: PexNode[] = []
+let hostNo = 10
+const host = (): string => `127.0.1.${hostNo++}`
+
+async function node(...args: Parameters<typeof pexNode> extends [string, ...infer R] ? R : never): Promise<PexNode> {
+  const n = await pexNode(host(), ...args)
+  nodes.push(n)
+  return n
+}
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.stop()))
+})
+
+/** The stand-in for the peer manager: keeps `want` outbound peers, from the book or the seed. */
+function dialLoop(n: PexNode, signal: AbortSignal, o: { seed?: NetAddress; want: number }): Promise<void> {
+  let lastSeedDial = 0
+  return (async () => {
+    while (!signal.aborted) {
+      const peers = n.sw.peers()
+      const outbound = peers.list().filter((p) => p.outbound && p.id !== o.seed?.id).length
+      if (outbound < o.want) {
+        const pick = n.book.pickAddress(50)
+        let target: NetAddress | undefined
+        if (pick !== undefined && !peers.has(pick.id) && !n.sw.isDialing(pick.id)) target = pick
+        else if (o.seed !== undefined && !peers.has(o.seed.id) && Date.now() - lastSeedDial > 400) {
+          target = o.seed
+          lastSeedDial = Date.now()
+        }
+        if (target !== undefined) {
+          await n.sw.dialPeer(target, { signal }).catch(() => n.book.markAttempt(target))
+        }
+      }
+      await sleep(40)
+    }
+  })()
+}
+
+describe('PEX over loopback TCP', () => {
+  it('TestPEXReactorRunning: three nodes that know one address each all find each other', async () => {
+    const fast = { ensurePeersPeriodMs: 300, minSendIntervalMs: 100, random: () => 0 }
+    const [a, b, c] = [await node({ pex: fast }), await node({ pex: fast }), await node({ pex: fast })] as [PexNode, PexNode, PexNode]
+    a.book.addAddress(b.addr, b.addr)
+    b.book.addAddress(a.addr, a.addr)
+    c.book.addAddress(b.addr, b.addr)
+    const ctl = new AbortController()
+    const loops = [a, b, c].map((n) => dialLoop(n, ctl.signal, { want: 2 }))
+    await until(() => [a, b, c].every((n) => n.sw.peers().size >= 2), 'every node with 2 peers')
+    ctl.abort()
+    await Promise.all(loops)
+    // A learnt C's address through PEX: it was in no book but C's own.
+    expect(a.book.has(c.addr) || a.sw.peers().has(c.addr.id)).toBe(true)
+  })
+
+  it('a request over the wire is answered with the book; the asker keeps the addresses', async () => {
+    const a = await node()
+    const b = await node()
+    const known = Array.from({ length: 5 }, (_, i) => ({ id: `${i}`.repeat(40).slice(0, 40), ip: `8.8.${i}.1`, port: 26656 }) as NetAddress)
+    for (const k of known) b.book.addAddress(k, b.addr)
+    await a.sw.dialPeer(b.addr)
+    // A asks B on connect (its book needs addresses) and keeps what B answers.
+    await until(() => known.every((k) => a.book.has(k)), 'addresses from B')
+    expect(a.reactor?.hasOutstandingRequest(a.sw.peers().get(b.addr.id)!)).toBe(false)
+  })
+
+  it('TestPEXReactorSeedModeFlushStop (upstream 3231): the seed answers, flushes and stops while the peer is also stopped', async () => {
+    const seed = await node({ pex: { seedMode: true, crawlPeriodMs: 60_000 } })
+    for (let i = 0; i < 30; i++) seed.book.addAddress({ id: `${i % 10}${'a'.repeat(39)}`.slice(0, 40) as NetAddress['id'], ip: `8.8.8.${i}`, port: 1 }, seed.addr)
+    for (let round = 0; round < 5; round++) {
+      const client = await node({ pex: { ensurePeersPeriodMs: 60_000 } })
+      const peer = await client.sw.dialPeer(seed.addr)
+      peer.trySend(PEX_CHANNEL, encodePexRequest())
+      // Race the seed's flush-then-stop with a plain stop on both sides, then stop the client.
+      await until(() => seed.sw.peers().has(client.addr.id), 'seed sees client')
+      const seedSide = seed.sw.peers().get(client.addr.id)
+      if (round % 2 === 0 && seedSide !== undefined) seed.sw.stopPeer(seedSide, undefined)
+      client.sw.stopPeer(peer, undefined)
+      await client.stop()
+      await until(() => !seed.sw.peers().has(client.addr.id), 'seed let go of client')
+    }
+    expect(seed.sw.peers().size).toBe(0)
+    await seed.stop()
+    // Node frees a closed handle on the next turn of the event loop.
+    await sleep(10)
+    expect(handles().filter((h) => h === 'TCPServerWrap' || h === 'TCPSocketWrap' || h === 'Timeout')).toEqual([])
+  })
+
+  it('a seed answers an inbound request once, then hangs up gracefully (the answer arrives first)', async () => {
+    const seed = await node({ pex: { seedMode: true, crawlPeriodMs: 60_000 } })
+    const target = await node()
+    seed.book.addAddress(target.addr, seed.addr)
+    // Let the seed verify the target, so its answer holds it (beyond Go: only live addresses).
+    await seed.reactor?.crawler?.crawl(target.addr, new AbortController().signal)
+    const client = await node({ pex: { ensurePeersPeriodMs: 60_000 } })
+    await client.sw.dialPeer(seed.addr)
+    await until(() => client.book.has(target.addr), 'the answer')
+    await until(() => !client.sw.peers().has(seed.addr.id), 'the seed hung up')
+    expect(client.removed.at(-1)?.peer.id).toBe(seed.addr.id)
+  })
+
+  it('a 20-node network bootstraps from one seed; the seed ends with every address and never hands out the dead third', async () => {
+    const seed = await node({
+      pex: {
+        seedMode: true,
+        crawlPeriodMs: 200,
+        minTimeBetweenCrawlsMs: 200,
+        minSendIntervalMs: 250,
+        // The nodes ask every 250 ms at most (their own rule); a seed expecting 10 s would ban them.
+        minReceiveIntervalMs: 200,
+        freshnessWindowMs: 1_500,
+        crawlDialTimeoutMs: 1_000
+      }
+    })
+    const opts = { pex: { ensurePeersPeriodMs: 600, minSendIntervalMs: 250 } }
+    const network: PexNode[] = []
+    for (let i = 0; i < 20; i++) network.push(await node(opts))
+    const ctl = new AbortController()
+    const loops = network.map((n) => dialLoop(n, ctl.signal, { seed: seed.addr, want: 3 }))
+    const ids: string[] = network.map((n) => n.addr.id)
+    await until(() => ids.every((id) => seed.book.has({ id } as unknown as NetAddress)), 'the seed knows every node', 30_000)
+    await until(
+      () => network.every((n) => n.sw.peers().list().filter((p) => p.id !== seed.addr.id).length >= 2 && n.book.size() >= 10),
+      'every node with 2 peers and 10 addresses',
+      30_000
+    )
+
+    // A third of the nodes die.
+    const dead = network.slice(0, 7)
+    ctl.abort()
+    await Promise.all(loops)
+    await Promise.all(dead.map((n) => n.stop()))
+    const deadIds = new Set<string>(dead.map((n) => n.addr.id))
+    await sleep(1_500 + 600)
+
+    // Fresh clients ask the seed: none of the dead is in any answer; the live ones are.
+    const served = new Set<string>()
+    for (let i = 0; i < 3; i++) {
+      const client = await node({ pex: { ensurePeersPeriodMs: 60_000 } })
+      await client.sw.dialPeer(seed.addr)
+      await until(() => !client.sw.peers().has(seed.addr.id), 'the seed answered and hung up')
+      for (const a of client.book.list()) served.add(a.id)
+    }
+    expect([...served].filter((id) => deadIds.has(id))).toEqual([])
+    // Not because the book forgot them: a Go seed would still hand these out.
+    expect(dead.filter((n) => seed.book.has(n.addr)).length).toBeGreaterThan(0)
+    // Every live node is served, and no one was punished on the way.
+    expect([...served].filter((id) => ids.includes(id)).length).toBe(13)
+    expect([seed, ...network.slice(7)].flatMap((n) => n.removed.filter((r) => r.reason?.name === 'MisbehaviourError'))).toEqual([])
+  }, 60_000)
+})
+
+describe('PEX over loopback TCP: the seed answers what a Go peer expects (facts §8.6)', () => {
+  it('one PexAddrs on channel 0, then the connection closes', async () => {
+    const seed = await node({ pex: { seedMode: true, crawlPeriodMs: 60_000 } })
+    const got: Uint8Array[] = []
+    const probe = await node({
+      reactors: [
+        {
+          name: 'probe',
+          channels: () => [{ id: 0, priority: 1, recvMessageCapacity: 64000 }],
+          attach: () => {},
+          receive: (e) => got.push(e.message)
+        }
+      ]
+    })
+    const peer = await probe.sw.dialPeer(seed.addr)
+    peer.trySend(0, encodePexRequest())
+    peer.trySend(0, encodePexRequest())
+    await until(() => probe.removed.length === 1, 'the seed hung up')
+    expect(got.map((m) => decodePexMessage(m).type)).toEqual(['addrs'])
+  })
+})
