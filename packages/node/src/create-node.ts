@@ -36,6 +36,8 @@ import { defaultFactories, type LayerOptions } from './defaults.js'
 import { checkChainId, loadHome } from './home.js'
 import { NodeLifecycle } from './lifecycle.js'
 import { makeNodeInfo } from './node-info.js'
+import { promMetrics } from './observability/prom-metrics.js'
+import { type NodeHttpOptions, withHttpApi } from './observability/with-http.js'
 
 /** Options of {@link createNode}. Every layer is replaceable by passing another factory. */
 export interface CreateNodeOptions {
@@ -69,6 +71,12 @@ export interface CreateNodeOptions {
   reactors?: ReadonlyArray<Reactor | Factory<Reactor, ReactorComponents>>
   /** Options per layer merged over those the config gives (e.g. short periods in tests). */
   layerOptions?: LayerOptions
+  /**
+   * Serve the observability HTTP API (`/metrics`, `/status`, `/net_info`, `/addrbook`, `/peers`,
+   * the network page) on `http.listen` (default 127.0.0.1:26660). Off by default. Without
+   * `metrics`, a prom-client registry is made for it.
+   */
+  http?: NodeHttpOptions
 }
 
 /** A composed node. `start` and `stop` are idempotent. */
@@ -148,7 +156,8 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
   const switchFactory = factories.switch as Factory<Switch, SwitchComponents>
 
   const logger = options.logger ?? disabledComponentLogger()
-  const base = { logger, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) }
+  const metrics = options.metrics ?? (options.http === undefined ? undefined : promMetrics())
+  const base = { logger, ...(metrics === undefined ? {} : { metrics }) }
   const reactors: Reactor[] = []
   let info: NodeInfo | undefined
   const nodeInfo = (): NodeInfo => {
@@ -198,7 +207,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
     peerManager,
     reactors
   }
-  return new NodeLifecycle({
+  const node = new NodeLifecycle({
     config,
     inits,
     components,
@@ -207,4 +216,5 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
       info = next
     }
   })
+  return options.http === undefined ? node : withHttpApi(node, options.http, metrics)
 }

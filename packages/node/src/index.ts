@@ -75,3 +75,4 @@ export {
 } from './testnet.js'
 export { main as runCli, type CliIO } from './cli/main.js'
 export { EXIT as EXIT_CODES } from './cli/exit-codes.js'
+export * from './observability/index.js'

@@ -27,6 +27,10 @@ export interface TestnetOptions {
   onTick?: (snapshot: TestnetSnapshot) => void
   /** Aborting stops the testnet early (the result says so). */
   signal?: AbortSignal
+  /** Called once every node is created and started (the network page draws them). */
+  onStarted?: (nodes: readonly P2PNode[]) => void
+  /** Called with the result before the nodes are stopped; the nodes run until it resolves (`--ui`). */
+  beforeStop?: (result: TestnetResult) => Promise<void>
 }
 
 export interface TestnetNodeStatus {
@@ -123,6 +127,7 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
     // Nodes start together, so the time to converge is the network's, not the start-up loop's.
     await Promise.all(members.filter((m) => m.role === 'node').map((m) => m.node.start()))
     const startupMs = performance.now() - t0
+    o.onStarted?.(members.map((m) => m.node))
     const started = performance.now()
     const snapshot = (): TestnetSnapshot => {
       const elapsedMs = performance.now() - started
@@ -135,26 +140,28 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
       const s = snapshot()
       if (s.atTarget === s.total) {
         o.onTick?.(s)
-        return finish(s, true, undefined, startupMs)
+        return await finish(s, true, undefined, startupMs)
       }
       if (s.elapsedMs >= nextTick) {
         o.onTick?.(s)
         nextTick += o.tickMs
       }
       if (s.elapsedMs >= o.timeoutMs) {
-        return finish(s, false, `${s.total - s.atTarget} of ${s.total} nodes did not reach ${target} peers within ${Math.round(o.timeoutMs / 1000)} s`, startupMs)
+        return await finish(s, false, `${s.total - s.atTarget} of ${s.total} nodes did not reach ${target} peers within ${Math.round(o.timeoutMs / 1000)} s`, startupMs)
       }
-      if (o.signal?.aborted === true) return finish(s, false, 'interrupted', startupMs)
+      if (o.signal?.aborted === true) return await finish(s, false, 'interrupted', startupMs)
       await sleep(25)
     }
   } finally {
     await Promise.all(members.map((m) => m.node.stop().catch(() => {})))
   }
 
-  function finish(s: TestnetSnapshot, converged: boolean, reason: string | undefined, startupMs: number): TestnetResult {
+  async function finish(s: TestnetSnapshot, converged: boolean, reason: string | undefined, startupMs: number): Promise<TestnetResult> {
     const mem = process.memoryUsage()
     const convergedMs = converged ? s.elapsedMs : undefined
-    return { ...s, converged, reason, convergedMs, startupMs, memory: { rss: mem.rss, heapUsed: mem.heapUsed } }
+    const result = { ...s, converged, reason, convergedMs, startupMs, memory: { rss: mem.rss, heapUsed: mem.heapUsed } }
+    await o.beforeStop?.(result)
+    return result
   }
 }
 

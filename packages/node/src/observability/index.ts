@@ -20,6 +20,7 @@ export { HttpApi, type HttpApiComponents, type HttpApiInit, type MetricsExpositi
 export { networkViewOf } from './network-view.js'
 export { type NodeStatusSourceOptions, nodeStatusSource, type ObservableNode } from './node-status-source.js'
 export { type PromMetrics, type PromMetricsInit, promMetrics } from './prom-metrics.js'
+export { type NodeHttpOptions, type NodeWithHttp, parseHttpListen, withHttpApi } from './with-http.js'
 export { netInfoJson, nodeInfoJson, peersText, selfNetworkView, statusJson } from './status-json.js'
 export type { AddrBookSummary, NetworkNode, NetworkView, NodeStatusSource } from './status-source.js'
 

@@ -1,0 +1,72 @@
+import { generateNodeKey } from '@p2p/config'
+import { netAddressString } from '@p2p/types'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNode, type P2PNode } from '../src/index.js'
+import { type NodeWithHttp, parseHttpListen } from '../src/observability/index.js'
+import { get } from './observability-fakes.js'
+import { metricValue, until } from './observability-network.js'
+
+async function httpNode(i: number): Promise<NodeWithHttp> {
+  const node = await createNode({
+    config: { listenAddress: `tcp://127.0.0.${i}:0`, addrBookStrict: false, allowDuplicateIp: true, moniker: `n${i}` },
+    nodeKey: generateNodeKey(),
+    network: 'observe-chain',
+    pex: false,
+    peerManager: false,
+    http: { listen: '127.0.0.1:0' }
+  })
+  return node as NodeWithHttp
+}
+
+describe('createNode({ http })', () => {
+  let nodes: NodeWithHttp[] = []
+
+  beforeAll(async () => {
+    for (let i = 1; i <= 4; i++) nodes.push(await httpNode(i))
+    for (const n of nodes) await n.start()
+    for (let i = 0; i < 4; i++) {
+      for (let j = i + 1; j < 4; j++) await nodes[i]!.components.switch.dialPeer(nodes[j]!.listenAddress())
+    }
+    await until(() => nodes.every((n) => n.components.switch.peers().size === 3), 5000, 'a full mesh')
+  })
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+  })
+
+  it('is off by default', async () => {
+    const plain: P2PNode = await createNode({ nodeKey: generateNodeKey(), network: 'x', pex: false, peerManager: false })
+    expect('http' in plain).toBe(false)
+  })
+
+  it('serves /metrics and /net_info of each node of a 4-node network, matching its switch', async () => {
+    for (const n of nodes) {
+      const port = n.http.address().port
+      expect(n.http.address().host).toBe('127.0.0.1')
+      const peers = n.components.switch.peers().list()
+      const text = (await get(port, '/metrics')).body
+      expect(metricValue(text, 'cometbft_p2p_peers')).toBe(peers.length)
+      expect(metricValue(text, 'cometbft_p2p_peers_outbound')).toBe(peers.filter((p) => p.outbound).length)
+      const net = JSON.parse((await get(port, '/net_info')).body)
+      expect(net.n_peers).toBe(3)
+      expect(net.peers.map((p: { id: string }) => p.id).sort()).toEqual(peers.map((p) => p.id).sort())
+      const status = JSON.parse((await get(port, '/status')).body)
+      expect(status.node_info.id).toBe(n.id)
+      expect(status.listen_addresses).toEqual([netAddressString(n.listenAddress())])
+    }
+  })
+
+  it('stops the HTTP API with the node', async () => {
+    const n = nodes.pop()!
+    const port = n.http.address().port
+    await n.stop()
+    await expect(get(port, '/status')).rejects.toThrow(/ECONNREFUSED/)
+  })
+
+  it('parses the listen address', () => {
+    expect(parseHttpListen('tcp://0.0.0.0:26660')).toEqual({ host: '0.0.0.0', port: 26660 })
+    expect(parseHttpListen(':9000')).toEqual({ host: '127.0.0.1', port: 9000 })
+    expect(parseHttpListen('[::1]:1')).toEqual({ host: '::1', port: 1 })
+    for (const bad of ['nope', '1.2.3.4:99999', '1.2.3.4:x']) expect(() => parseHttpListen(bad), bad).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+  })
+})
