@@ -7,6 +7,7 @@ import {
   ConnectionClosedError,
   type ConnectionStatus,
   InvalidArgumentError,
+  MessageTooLargeError,
   ProtocolError,
   TimeoutError
 } from '@p2p/types'
@@ -16,7 +17,7 @@ import { Channel, type SendWaiter } from './channel.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
 import { KeepAlive } from './keepalive.js'
 import { type MConnectionInit, type ResolvedMConnectionOptions, resolveChannelDescriptors, resolveMConnectionOptions } from './options.js'
-import { maxPacketMsgSize, PACKET_MSG, PACKET_PING, PING_PACKET, PONG_PACKET, PacketView } from './packet-codec.js'
+import { maxPacketMsgSize, packetMsgSize, PACKET_MSG, PACKET_PING, PING_PACKET, PONG_PACKET, PacketView } from './packet-codec.js'
 import { PacketReader } from './packet-reader.js'
 import { SendLoop } from './send-loop.js'
 import { WRITE_BUFFER_SIZE, WriteBuffer } from './write-buffer.js'
@@ -54,6 +55,8 @@ export class MConnection {
   private readonly sender: SendLoop
   private readonly reader: PacketReader
   private readonly view = new PacketView()
+  /** Largest packet (without prefix) accepted per channel ID. */
+  private readonly maxRecvPacket: number[]
   private readonly keepAlive: KeepAlive
   private readonly recvMonitor: FlowRate
   private readonly recvLimited: boolean
@@ -79,8 +82,14 @@ export class MConnection {
     const payload = this.opts.maxPacketMsgPayloadSize
     this.channels = resolveChannelDescriptors(channels).map((d) => new Channel(d, payload))
     for (const ch of this.channels) this.byId[ch.id] = ch
+    // What we send: full packets on channels < 0x80, one payload byte less above (Go's limit).
     const maxPacketSize = maxPacketMsgSize(payload)
     const maxDelimitedSize = uvarintLength(maxPacketSize) + maxPacketSize
+    // What we accept: Go sends full payloads on every channel, so a packet on a channel whose ID
+    // takes two varint bytes may be one byte longer (1035 for 1024). The reader allows the
+    // largest bound of our channels; receiveMsg holds each packet to its own channel's bound.
+    this.maxRecvPacket = this.byId.map((ch) => (ch === undefined ? 0 : packetMsgSize(ch.id, true, payload)))
+    const maxRecvPacketSize = Math.max(maxPacketSize, ...this.maxRecvPacket)
     this.out = new WriteBuffer(
       stream,
       this.opts.flushThrottleMs,
@@ -99,7 +108,7 @@ export class MConnection {
       active: () => this.state === RUNNING || this.state === FLUSHING,
       onDrainedAll: () => this.finishFlushStop()
     })
-    this.reader = new PacketReader(maxPacketSize)
+    this.reader = new PacketReader(maxRecvPacketSize)
     this.keepAlive = new KeepAlive(
       this.opts.pingIntervalMs,
       this.opts.pongTimeoutMs,
@@ -310,6 +319,11 @@ export class MConnection {
     if (channel === undefined) {
       const hex = id < 0 ? `-${(-id).toString(16)}` : id.toString(16)
       this.stop(new ProtocolError(`unknown channel ${hex.toUpperCase()}`))
+      return
+    }
+    const limit = this.maxRecvPacket[id] as number
+    if (reader.packetLength > limit) {
+      this.stop(new MessageTooLargeError(reader.packetLength, limit))
       return
     }
     let message: Uint8Array | undefined

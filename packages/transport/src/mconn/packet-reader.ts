@@ -15,6 +15,8 @@ export class PacketReader {
   buffer: Uint8Array = EMPTY
   /** True when `buffer` is the scratch buffer, which the next packet overwrites. */
   fromScratch = false
+  /** Length of the last decoded packet without its length prefix. */
+  packetLength = 0
 
   private readonly maxSize: number
   private readonly scratch: Uint8Array
@@ -122,6 +124,7 @@ export class PacketReader {
         const b = chunk[pos] as number
         if (b < 0x80 && pos + 1 + b <= chunk.length) {
           decodePacketInto(view, chunk, pos + 1, pos + 1 + b)
+          this.packetLength = b
           this.pos = pos + 1 + b
           this.buffer = chunk
           this.fromScratch = false
@@ -133,6 +136,7 @@ export class PacketReader {
         if (bodyStart >= 0 && bodyStart + this.bodyLength <= chunk.length) {
           const end = bodyStart + this.bodyLength
           decodePacketInto(view, chunk, bodyStart, end)
+          this.packetLength = this.bodyLength
           this.pos = end
           this.buffer = chunk
           this.fromScratch = false
@@ -162,6 +166,7 @@ export class PacketReader {
       if (this.bodyFilled === this.bodyLength) {
         this.partial = false
         decodePacketInto(view, this.scratch, 0, this.bodyLength)
+        this.packetLength = this.bodyLength
         this.buffer = this.scratch
         this.fromScratch = true
         return this.prefixBytes + this.bodyLength
