@@ -1,11 +1,14 @@
 import { CorruptFileError, formatIp, type NetAddress, type NodeID, netAddressProblem, parseIp } from '@p2p/types'
+import { scanBookShape } from './book-shape.js'
 import {
   BUCKET_TYPE_NEW,
   BUCKET_TYPE_OLD,
   type BucketType,
   MAX_NEW_BUCKETS_PER_ADDRESS,
   NEW_BUCKET_COUNT,
-  OLD_BUCKET_COUNT
+  NEW_BUCKET_SIZE,
+  OLD_BUCKET_COUNT,
+  OLD_BUCKET_SIZE
 } from './constants.js'
 import { formatGoTime, GO_ZERO_TIME_MS, parseGoTime } from './go-time.js'
 import type { KnownAddress } from './known-address.js'
@@ -43,6 +46,15 @@ export interface DecodedAddrBook {
 const MAX_KEY_LENGTH = 256
 
 /**
+ * Most entries a file can describe: every bucket at its peak (Go lets a bucket reach size + 1
+ * before evicting). A longer `addrs` list is not a book we wrote, or Go did.
+ */
+export const MAX_FILE_ENTRIES = NEW_BUCKET_COUNT * (NEW_BUCKET_SIZE + 1) + OLD_BUCKET_COUNT * (OLD_BUCKET_SIZE + 1)
+
+/** The top-level fields of Go's file; anything else is a file of an unknown shape. */
+const KNOWN_KEYS = new Set(['key', 'addrs'])
+
+/**
  * Serialises the book exactly as Go's `saveToFile` lays it out: `JSON.stringify` with a tab
  * indent prints the same bytes as Go's `json.MarshalIndent(v, "", "\t")` for these fields, in
  * the order built here (Go's struct order). Go would also escape `<`, `>` and `&`, which never
@@ -67,10 +79,22 @@ export function encodeAddrBook(key: string, entries: Iterable<KnownAddress>): st
 
 /**
  * Parses addrbook.json. Throws {@link CorruptFileError} when the text is not JSON (a truncated
- * write) or not an object with an `addrs` list; entries that are malformed are returned in
- * `dropped` instead of failing the whole book.
+ * write), is not an object with exactly Go's fields (`addrs`, a list or null, and optionally
+ * `key`: a misspelt `addrs` must not load as an empty book that the next save writes over the
+ * real one), or lists more than {@link MAX_FILE_ENTRIES} entries (checked by a scan before
+ * anything is parsed). Entries that are malformed are returned in `dropped` instead of failing
+ * the whole book.
  */
-export function decodeAddrBook(text: string, path: string): DecodedAddrBook {
+export function decodeAddrBook(text: string, path: string, maxEntries: number = MAX_FILE_ENTRIES): DecodedAddrBook {
+  const shape = scanBookShape(text, maxEntries)
+  if (shape?.overflow === true) {
+    throw new CorruptFileError(path, `address book ${path} lists more than ${maxEntries} entries, more than a book can hold`)
+  }
+  if (shape !== undefined) {
+    const unknown = shape.keys.find((k) => !KNOWN_KEYS.has(k))
+    if (unknown !== undefined) throw new CorruptFileError(path, `address book ${path} has an unknown field ${JSON.stringify(unknown.slice(0, 64))}`)
+    if (!shape.keys.includes('addrs')) throw new CorruptFileError(path, `address book ${path} has no "addrs" field`)
+  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -85,6 +109,7 @@ export function decodeAddrBook(text: string, path: string): DecodedAddrBook {
     }
     if (json.key !== '') key = json.key
   }
+  if (!('addrs' in json)) throw new CorruptFileError(path, `address book ${path} has no "addrs" field`)
   const addrs = json.addrs ?? []
   if (!Array.isArray(addrs)) throw new CorruptFileError(path, `address book ${path}: "addrs" is not a list`)
   const records: KnownAddressRecord[] = []

@@ -70,7 +70,11 @@ export class BookLifecycle {
         if (decoded !== undefined) {
           const { restored, dropped } = restoreBook(this.book, decoded, this.options)
           this.log('loaded %d addresses from %s', restored, path)
-          for (const d of dropped) this.log.error('dropped entry %d of %s: %s', d.index, path, d.reason)
+          // One summary line: a hostile file must not turn into one log line per entry.
+          const first = dropped[0]
+          if (first !== undefined) {
+            this.log.error('dropped %d entries of %s (the first, entry %d: %s)', dropped.length, path, first.index, first.reason)
+          }
         }
       } catch (err) {
         if (this.options.corruptFile === 'throw' || (err as Error).name !== 'CorruptFileError') throw err

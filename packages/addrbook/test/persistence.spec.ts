@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Logger } from '@p2p/types'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { decodeAddrBook } from '../src/file.js'
+import { decodeAddrBook, MAX_FILE_ENTRIES } from '../src/file.js'
 import { addrBook } from '../src/index.js'
 import { restoreBook } from '../src/restore.js'
 import { assertConsistent, hashKey, makeBook, randomAddresses, seeded, tempDir, vectors } from './helpers.js'
@@ -156,6 +156,48 @@ describe('persistence', () => {
       await book.stop()
     })
 
+    it('a file listing more entries than a book can hold is corrupt, found before parsing: one log line, moved aside (issue 10 hole 3)', async () => {
+      // Junk entries (not objects), as in the 50 MB file of the issue, just past the capacity.
+      const text = `{"key":"0123456789abcdef01234567","addrs":[${'1,'.repeat(MAX_FILE_ENTRIES)}1]}`
+      writeFileSync(path, text)
+      const { logger, errors } = capturingLogger()
+      const book = addrBook({ filePath: path, corruptFile: 'start-empty' })({ logger })
+      await book.start()
+      expect(book.size()).toBe(0)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(new RegExp(`more than ${MAX_FILE_ENTRIES} entries.*corrupt-`))
+      expect(existsSync(path)).toBe(false)
+      await book.stop()
+      // The next start is not stuck on the same file.
+      const again = makeBook({ filePath: path })
+      await again.start()
+      await again.stop()
+      // At the capacity exactly, the same junk is read and dropped, with one summary line.
+      writeFileSync(path, `{"key":"0123456789abcdef01234567","addrs":[${'1,'.repeat(MAX_FILE_ENTRIES - 1)}1]}`)
+      const full = capturingLogger()
+      const atCap = addrBook({ filePath: path })({ logger: full.logger })
+      await atCap.start()
+      expect(full.errors).toHaveLength(1)
+      expect(full.errors[0]).toMatch(/dropped %d entries/)
+      await atCap.stop()
+    })
+
+    it.each([
+      ['a misspelt "addrs"', (addrs: unknown[]) => ({ key: '0123456789abcdef01234567', adrs: addrs })],
+      ['an extra top-level field', (addrs: unknown[]) => ({ key: '0123456789abcdef01234567', addrs, version: 2 })],
+      ['no "addrs" at all', () => ({ key: '0123456789abcdef01234567' })]
+    ])('a file of an unknown shape (%s) is corrupt: typed error, moved aside, never overwritten (issue 10 hole 4)', async (_, make) => {
+      const text = JSON.stringify(make(Array.from({ length: 2000 }, (_, i) => entry({}, i + 1))))
+      writeFileSync(path, text)
+      const book = makeBook({ filePath: path })
+      const err = (await book.start().then(() => undefined, (e: unknown) => e)) as { name: string; movedTo: string }
+      expect(err).toMatchObject({ name: 'CorruptFileError', path })
+      expect(existsSync(path)).toBe(false)
+      await book.start()
+      await book.stop()
+      expect(readFileSync(err.movedTo, 'utf8')).toBe(text)
+    })
+
     it('a file over the size limit is treated as corrupt', async () => {
       writeFileSync(path, goFile)
       await expect(makeBook({ filePath: path, maxFileBytes: 100 }).start()).rejects.toMatchObject({
@@ -192,7 +234,9 @@ describe('persistence', () => {
     await book.start()
     const ids = book.knownAddresses().map((k) => k.addr.id)
     expect(ids).toHaveLength(6)
-    expect(errors).toHaveLength(9)
+    // One summary line, not one per entry.
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/dropped %d entries .* 9 /)
     const byId = new Map(book.knownAddresses().map((k) => [k.addr.ip, k]))
     expect(byId.get('1.2.0.9')!.buckets).toEqual([book.newBucketFor(byId.get('1.2.0.9')!.addr, byId.get('1.2.0.9')!.src)])
     expect(byId.get('1.2.0.10')!.buckets).toEqual([book.oldBucketFor(byId.get('1.2.0.10')!.addr)])
