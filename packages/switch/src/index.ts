@@ -27,7 +27,18 @@
  * await sw.stop()
  * ```
  */
-import type { ComponentLogger, Metrics, NodeID, NodeInfo, PeerFilter, Switch, SwitchAddrBook, Transport } from '@p2p/types'
+import {
+  type ComponentLogger,
+  InvalidArgumentError,
+  type Metrics,
+  type NodeID,
+  type NodeInfo,
+  nodeIdProblem,
+  type PeerFilter,
+  type Switch,
+  type SwitchAddrBook,
+  type Transport
+} from '@p2p/types'
 import { P2PSwitch } from './switch.js'
 
 export { BaseReactor } from './base-reactor.js'
@@ -100,8 +111,29 @@ export const SWITCH_DEFAULTS = {
   metricsFlushIntervalMs: 1_000
 } as const
 
-/** Makes a switch. Add reactors with `addReactor` before `start()`. */
+function checkInit(init: SwitchInit): void {
+  const counts = ['maxInboundPeers', 'maxOutboundPeers'] as const
+  for (const k of counts) {
+    const v = init[k]
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`${k} must be an integer >= 0, got ${String(v)}`)
+  }
+  const times = ['dialTimeoutMs', 'filterTimeoutMs', 'metricsFlushIntervalMs'] as const
+  for (const k of times) {
+    const v = init[k]
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${k} must be a number > 0, got ${String(v)}`)
+  }
+  for (const id of [...(init.unconditionalPeerIds ?? []), ...(init.persistentPeerIds ?? [])]) {
+    const problem = nodeIdProblem(id)
+    if (problem !== undefined) throw new InvalidArgumentError(`invalid peer ID ${JSON.stringify(id)}: ${problem}`)
+  }
+}
+
+/**
+ * Makes a switch. Add reactors with `addReactor` before `start()`. Throws `InvalidArgumentError`
+ * for a negative limit, a non-positive timeout or a malformed peer ID.
+ */
 export function p2pSwitch(init: SwitchInit = {}): (components: SwitchComponents) => Switch {
+  checkInit(init)
   const resolved: ResolvedSwitchInit = {
     maxInboundPeers: init.maxInboundPeers ?? SWITCH_DEFAULTS.maxInboundPeers,
     maxOutboundPeers: init.maxOutboundPeers ?? SWITCH_DEFAULTS.maxOutboundPeers,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import {
   type AbortOptions,
   AbortError,
@@ -123,6 +124,8 @@ export class P2PSwitch implements Switch {
   async start(): Promise<void> {
     if (this.#running || this.#controller !== undefined) return
     const controller = new AbortController()
+    // Every dial and admission in flight listens to it: many at once is normal, not a leak.
+    setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
     this.#controller = controller
     const started: Reactor[] = []
     try {
@@ -195,10 +198,10 @@ export class P2PSwitch implements Switch {
   async broadcast(channelId: number, message: Uint8Array): Promise<BroadcastOutcome[]> {
     // A snapshot: peers added or removed meanwhile do not disturb the iteration.
     const peers = this.#peers.list()
-    const signal = this.#controller?.signal
+    // No signal per send: stop() removes every peer, which ends their waiting sends (false).
     return Promise.all(
       peers.map(async (peer) => {
-        const queued = await peer.send(channelId, message, signal === undefined ? {} : { signal }).catch(() => false)
+        const queued = await peer.send(channelId, message).catch(() => false)
         return { peer, queued }
       })
     )

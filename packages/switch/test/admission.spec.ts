@@ -514,4 +514,14 @@ describe('BaseReactor', () => {
   })
 })
 
-export type { NodeID }
+
+
+describe('options', () => {
+  it('refuses negative limits, non-positive timeouts and malformed peer IDs', () => {
+    expect(() => p2pSwitch({ maxInboundPeers: -1 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => p2pSwitch({ maxOutboundPeers: 1.5 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => p2pSwitch({ dialTimeoutMs: 0 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => p2pSwitch({ persistentPeerIds: ['nope' as NodeID] })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    expect(() => p2pSwitch({ maxInboundPeers: 0, unconditionalPeerIds: [identity([1]).nodeInfo.id] })).not.toThrow()
+  })
+})
