@@ -28,7 +28,7 @@ import {
 } from './proto.js'
 import { SecretConnection } from './secret-connection.js'
 import { StreamDriver } from './stream-driver.js'
-import { computeSharedSecret, generateEphemeralKeyPair } from './x25519.js'
+import { computeSharedSecret, generateEphemeralKeyPair, prepareEphemeralKeyPair, takeEphemeralKeyPair } from './x25519.js'
 
 /** Options of {@link secretHandshake}. */
 export interface SecretHandshakeOptions extends AbortOptions {
@@ -116,8 +116,11 @@ async function run(
   state: { stage: HandshakeStage }
 ): Promise<SecretConnection> {
   // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
-  const eph = generateEphemeralKeyPair(internals.ephemeralPrivateKey)
+  const fixed = internals.ephemeralPrivateKey
+  const eph = fixed === undefined ? takeEphemeralKeyPair() : generateEphemeralKeyPair(fixed)
   driver.write(encodeBytesValueDelimited(eph.publicKey))
+  // While their key is on its way, make the key of the next handshake.
+  prepareEphemeralKeyPair()
   const remoteValue = decodeBytesValue(await readRawMessage(driver))
   // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.
   const remoteEph = new Uint8Array(32)
@@ -130,6 +133,7 @@ async function run(
   // 2. Shared secret, traffic keys, challenge.
   const { lo, hi, locIsLeast } = sortKeys(eph.publicKey, remoteEph)
   const dhSecret = computeSharedSecret(eph.privateKey, remoteEph)
+  eph.privateKey.fill(0)
   if (dhSecret === undefined) throw new ProtocolError('bad X25519 remote ECDH input: low order point')
   const { recvSecret, sendSecret } = deriveSecrets(dhSecret, locIsLeast)
   const challenge = computeChallenge(lo, hi, dhSecret)

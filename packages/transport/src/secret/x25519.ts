@@ -1,27 +1,61 @@
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject, randomBytes } from 'node:crypto'
+import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync } from 'node:crypto'
+import { createRequire } from 'node:module'
 
-// Raw keys cross into node:crypto as JWK: OpenSSL 3's DER encoder and decoder cost ~50-65 µs
-// per key, JWK ~1-5 µs (measured; see BENCHMARKS-secret.md).
+// Two backends with the same results (RFC 7748 X25519, scalar clamped, top bit of u ignored):
+// libsodium through sodium-native when it loads (an optional dependency, already used for the
+// frames), else node:crypto. libsodium takes raw bytes: keygen ≈ 2.3× and DH ≈ 1.1× faster than
+// node:crypto with its key import and export (BENCHMARKS-transport.md §6).
 //
-// Fresh keys are 32 random bytes imported as a JWK, not `generateKeyPairSync('x25519')`: on
-// Node 20.20 a garbage collection during the JWK export of a generated key can deadlock the
-// process (the key-generation job's cleanup waits on a lock the export holds; seen in gdb on a
-// frozen benchmark). Importing a private key involves no such job, and costs the same.
+// node:crypto fresh keys are 32 random bytes imported as a JWK, never
+// `generateKeyPairSync('x25519')`: on Node 20.20 a garbage collection during the JWK export of a
+// generated key can deadlock the process (see BENCHMARKS-transport.md §5).
 
-/** An ephemeral X25519 key pair; the private half stays a KeyObject. */
+interface SodiumX25519 {
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void
+  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
+}
+
+function loadSodium(): SodiumX25519 | undefined {
+  try {
+    const mod = createRequire(import.meta.url)('sodium-native') as Partial<SodiumX25519>
+    return typeof mod.crypto_scalarmult === 'function' && typeof mod.crypto_scalarmult_base === 'function' ? (mod as SodiumX25519) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Which implementation runs X25519 here: 'sodium-native' or 'node:crypto'. */
+export let x25519Backend: 'sodium-native' | 'node:crypto'
+let sodium: SodiumX25519 | undefined = loadSodium()
+x25519Backend = sodium === undefined ? 'node:crypto' : 'sodium-native'
+
+/** @internal Tests and benchmarks: force one backend ('node:crypto' works everywhere). */
+export function useX25519Backend(name: 'sodium-native' | 'node:crypto'): void {
+  sodium = name === 'sodium-native' ? loadSodium() : undefined
+  if (name === 'sodium-native' && sodium === undefined) throw new Error('sodium-native is not available')
+  x25519Backend = name
+  spare = undefined
+}
+
+/** An ephemeral X25519 key pair: 32 raw bytes each (the private half is wiped after the DH). */
 export interface EphemeralKeyPair {
   readonly publicKey: Uint8Array
-  readonly privateKey: KeyObject
+  readonly privateKey: Uint8Array
 }
 
-function rawPublic(key: KeyObject): Uint8Array {
-  const { x } = key.export({ format: 'jwk' })
-  return new Uint8Array(Buffer.from(x ?? '', 'base64url'))
-}
+const b64 = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url')
 
-/** The X25519 public key object of 32 raw bytes (any bytes: validity shows in the DH output). */
-function publicKeyObject(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' })
+function publicOf(priv: Uint8Array): Uint8Array {
+  const pub = new Uint8Array(32)
+  if (sodium !== undefined) {
+    sodium.crypto_scalarmult_base(pub, priv)
+    return pub
+  }
+  // Node requires `x` in a private JWK but derives the public key from `d` (OpenSSL clamps).
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64(priv), x: '' }, format: 'jwk' })
+  const { x } = createPublicKey(key).export({ format: 'jwk' })
+  pub.set(Buffer.from(x ?? '', 'base64url'))
+  return pub
 }
 
 /**
@@ -29,26 +63,48 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
  * Go's `nacl/box`; used to replay Go's vectors).
  */
 export function generateEphemeralKeyPair(privateKey?: Uint8Array): EphemeralKeyPair {
-  const raw = privateKey ?? randomBytes(32)
-  if (raw.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
-  // Node requires `x` in a private JWK but derives the public key from `d` (OpenSSL clamps the
-  // scalar, as Go's nacl/box does).
-  const priv = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: '' }, format: 'jwk' })
-  if (privateKey === undefined) raw.fill(0)
-  return { publicKey: rawPublic(createPublicKey(priv)), privateKey: priv }
+  if (privateKey !== undefined && privateKey.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
+  const priv = privateKey === undefined ? randomFillSync(new Uint8Array(32)) : Uint8Array.from(privateKey)
+  return { publicKey: publicOf(priv), privateKey: priv }
+}
+
+/** One key pair made ahead of need (see {@link takeEphemeralKeyPair}). */
+let spare: EphemeralKeyPair | undefined
+
+/**
+ * A fresh key pair for a handshake, made ahead of need when possible: the handshake sends its
+ * public key first, so a key that already exists takes the key generation off the connection's
+ * critical path. The caller refills the spare with {@link prepareEphemeralKeyPair} once its
+ * first message is on the wire (no timer, nothing left running).
+ */
+export function takeEphemeralKeyPair(): EphemeralKeyPair {
+  const kp = spare ?? generateEphemeralKeyPair()
+  spare = undefined
+  return kp
+}
+
+/** Makes the spare key pair for the next handshake, if there is none. */
+export function prepareEphemeralKeyPair(): void {
+  spare ??= generateEphemeralKeyPair()
 }
 
 /**
  * X25519(ours, theirs). Returns undefined when the shared secret is all zeros (a low-order
  * remote point), the one case Go's `curve25519.X25519` rejects.
  */
-export function computeSharedSecret(ours: KeyObject, theirs: Uint8Array): Uint8Array | undefined {
-  if (theirs.length !== 32) return undefined
-  let secret: Uint8Array
+export function computeSharedSecret(ours: Uint8Array, theirs: Uint8Array): Uint8Array | undefined {
+  if (theirs.length !== 32 || ours.length !== 32) return undefined
+  const secret = new Uint8Array(32)
   try {
-    secret = new Uint8Array(diffieHellman({ privateKey: ours, publicKey: publicKeyObject(theirs) }))
+    if (sodium !== undefined) {
+      // libsodium refuses (throws) to return an all-zero secret, as OpenSSL does.
+      sodium.crypto_scalarmult(secret, ours, theirs)
+    } else {
+      const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64(ours), x: '' }, format: 'jwk' })
+      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64(theirs) }, format: 'jwk' })
+      secret.set(diffieHellman({ privateKey, publicKey }))
+    }
   } catch {
-    // OpenSSL refuses to derive an all-zero secret; that is the low-order case.
     return undefined
   }
   let acc = 0
