@@ -1,8 +1,9 @@
 import { generateNodeKey } from '@p2p/config'
 import { netAddressString } from '@p2p/types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNode, type P2PNode } from '../src/index.js'
+import { createNode, type P2PNode, runCli, type TestnetResult } from '../src/index.js'
 import { type NodeWithHttp, parseHttpListen } from '../src/observability/index.js'
+import { startTestnetUi } from '../src/observability/testnet-ui.js'
 import { get } from './observability-fakes.js'
 import { metricValue, until } from './observability-network.js'
 
@@ -68,5 +69,53 @@ describe('createNode({ http })', () => {
     expect(parseHttpListen(':9000')).toEqual({ host: '127.0.0.1', port: 9000 })
     expect(parseHttpListen('[::1]:1')).toEqual({ host: '::1', port: 1 })
     for (const bad of ['nope', '1.2.3.4:99999', '1.2.3.4:x']) expect(() => parseHttpListen(bad), bad).toThrow(expect.objectContaining({ name: 'ConfigError' }))
+  })
+})
+
+describe('the testnet network page (p2p-node testnet --ui)', () => {
+  it('serves every node of the testnet on /network, 503 before the nodes exist, and holds until the signal', async () => {
+    const out: string[] = []
+    const ui = await startTestnetUi('127.0.0.1:0', { stdout: (t) => void out.push(t) })
+    const port = Number(new URL(ui.url).port)
+    expect(out.join('')).toContain(`network page: ${ui.url}`)
+    expect((await get(port, '/status')).status).toBe(503)
+    expect(JSON.parse((await get(port, '/network')).body)).toEqual({ nodes: [] })
+    const nodes: NodeWithHttp[] = []
+    try {
+      for (let i = 1; i <= 3; i++) nodes.push(await httpNode(i))
+      for (const n of nodes) await n.start()
+      await nodes[0]!.components.switch.dialPeer(nodes[1]!.listenAddress())
+      await nodes[2]!.components.switch.dialPeer(nodes[0]!.listenAddress())
+      ui.show(nodes)
+      const view = JSON.parse((await get(port, '/network')).body) as { nodes: Array<{ id: string; reachable: boolean; peers: Array<{ id: string; outbound: boolean }> }> }
+      expect(view.nodes.map((n) => n.id)).toEqual(nodes.map((n) => n.id))
+      expect(view.nodes.every((n) => n.reachable)).toBe(true)
+      expect(view.nodes[0]!.peers).toContainEqual({ id: nodes[1]!.id, outbound: true })
+      expect(view.nodes[0]!.peers).toContainEqual({ id: nodes[2]!.id, outbound: false })
+      expect((await get(port, '/')).status).toBe(200)
+      const stop = new AbortController()
+      let held = true
+      const hold = ui.hold({ converged: true } as TestnetResult, stop.signal).then(() => {
+        held = false
+      })
+      await new Promise((r) => setTimeout(r, 20))
+      expect(held).toBe(true)
+      stop.abort()
+      await hold
+      expect(out.join('')).toContain('Ctrl-C stops it')
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()))
+      await ui.stop()
+    }
+  })
+
+  it('has the flags on the CLI', async () => {
+    const io = { stdout: (t: string) => void help.push(t), stderr: () => {} }
+    const help: string[] = []
+    await runCli(['node', 'p2p-node', 'testnet', '--help'], io)
+    await runCli(['node', 'p2p-node', 'start', '--help'], io)
+    await runCli(['node', 'p2p-node', 'seed', '--help'], io)
+    expect(help.join('')).toContain('--ui [addr]')
+    expect(help.join('').match(/--http <addr>/g)).toHaveLength(2)
   })
 })

@@ -95,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
           : 'run a seed node (PEX seed mode): crawl the network, answer address requests, then hang up'
       )
       .option('--chain-id <id>', 'chain ID to announce (default: chain_id of config/genesis.json)')
+      .option('--http <addr>', 'serve /metrics, /status, /net_info, /addrbook, /peers and the network page on host:port, e.g. 127.0.0.1:26660 (off by default)')
     addPeriodFlags(addConfigFlags(cmd)).action(async (opts: Record<string, unknown>) => {
       exitCode = await runNode(globals(), opts, mode, makeLogger(globals()))
     })
@@ -109,6 +110,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     .addOption(new Option('--timeout <duration>', 'give up after this long').argParser(parseDuration).default(30_000, '30s'))
     .addOption(new Option('--period <duration>', 'PEX and peer-manager period of every node').argParser(parseDuration).default(500, '500ms'))
     .option('--quiet', 'print only the summary')
+    .option('--ui [addr]', 'serve the live network page on host:port (default 127.0.0.1:26660) and keep the testnet running until Ctrl-C')
     .action(async (opts: Record<string, unknown>) => {
       exitCode = await runTestnetCommand(opts, io, makeLogger({ ...globals(), logLevel: globals().logLevel === 'info' ? 'warn' : globals().logLevel }))
     })

@@ -3,6 +3,7 @@ import { createNode } from '../create-node.js'
 import type { LayerOptions } from '../defaults.js'
 import { loadHome } from '../home.js'
 import type { NodeLogger } from '../logger.js'
+import type { NodeWithHttp } from '../observability/with-http.js'
 import { applyOverrides, configOverrides, type GlobalOptions } from './flags.js'
 import { aborted, watchShutdown } from './signals.js'
 import { EXIT } from './exit-codes.js'
@@ -12,6 +13,8 @@ export interface RunNodeOptions extends Record<string, unknown> {
   ensurePeersPeriod?: number
   addrBookSavePeriod?: number
   statusPeriod?: number
+  /** `--http host:port`: serve the observability API. */
+  http?: string
 }
 
 /** Options per layer for the period flags (names as the layers declare them). */
@@ -46,7 +49,8 @@ export async function runNode(g: GlobalOptions, opts: RunNodeOptions, mode: 'sta
       nodeKey: home.nodeKey,
       ...(opts.chainId !== undefined ? { network: opts.chainId } : home.chainId !== undefined ? { network: home.chainId } : {}),
       logger,
-      layerOptions: periodOptions(opts)
+      layerOptions: periodOptions(opts),
+      ...(opts.http === undefined ? {} : { http: { listen: opts.http } })
     })
     for (const line of node.inits.ignored) logger.warn('%s', line)
     if (watch.signal.aborted) return EXIT.OK
@@ -64,6 +68,10 @@ export async function runNode(g: GlobalOptions, opts: RunNodeOptions, mode: 'sta
       config.addrBookFile,
       node.components.addrBook.size()
     )
+    if ('http' in node) {
+      const { host, port } = (node as NodeWithHttp).http.address()
+      logger.info('observability API on http://%s:%d/ (metrics, status, net_info, addrbook, peers, network page)', host.includes(':') ? `[${host}]` : host, port)
+    }
     const status = reportStatus(node, logger, opts.statusPeriod ?? 60_000, watch.signal)
     await aborted(watch.signal)
     await status

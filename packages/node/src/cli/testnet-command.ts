@@ -1,5 +1,6 @@
 import type { NodeLogger } from '../logger.js'
 import { runTestnet, type TestnetResult, type TestnetSnapshot } from '../testnet.js'
+import { startTestnetUi, type TestnetUi } from '../observability/testnet-ui.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './main.js'
 import { watchShutdown } from './signals.js'
@@ -45,6 +46,7 @@ export async function runTestnetCommand(opts: Record<string, unknown>, io: CliIO
   const nodes = opts.nodes as number
   const seeds = opts.seeds as number
   const watch = watchShutdown()
+  let ui: TestnetUi | undefined
   try {
     if (nodes < 2) {
       io.stderr('p2p-node: error: --nodes must be at least 2\n')
@@ -59,6 +61,8 @@ export async function runTestnetCommand(opts: Record<string, unknown>, io: CliIO
       `testnet: ${seeds} seed${seeds === 1 ? '' : 's'} and ${nodes} nodes on 127.0.0.1, each started with only the seed address${seeds === 1 ? '' : 'es'};\n` +
         `waiting until every node has ${target} peers (timeout ${secs(opts.timeout as number)}, PEX period ${secs(opts.period as number)})\n`
     )
+    const page = opts.ui === undefined ? undefined : await startTestnetUi(opts.ui === true ? undefined : String(opts.ui), io)
+    ui = page
     const result = await runTestnet({
       nodes,
       seeds,
@@ -67,6 +71,7 @@ export async function runTestnetCommand(opts: Record<string, unknown>, io: CliIO
       periodMs: opts.period as number,
       logger,
       signal: watch.signal,
+      ...(page === undefined ? {} : { onStarted: page.show, beforeStop: (r: TestnetResult) => page.hold(r, watch.signal) }),
       ...(opts.quiet === true ? {} : { onTick: (s: TestnetSnapshot) => io.stdout(`${progressLine(s)}\n`) })
     })
     io.stdout(`\n${summaryTable(result)}\n\n`)
@@ -78,6 +83,7 @@ export async function runTestnetCommand(opts: Record<string, unknown>, io: CliIO
     io.stderr(`p2p-node: testnet did not converge: ${result.reason}\n`)
     return EXIT.FAILURE
   } finally {
+    await ui?.stop()
     watch.dispose()
   }
 }

@@ -158,9 +158,12 @@ export class HttpApi implements Startable {
       return
     }
     this.api(url, req, res).catch((err: unknown) => {
-      this.components.logger?.error('http api %s failed: %s', url.pathname, (err as Error)?.name ?? 'error')
-      if (!res.headersSent) this.send(req, res, 500, 'text/plain; charset=utf-8', 'internal error\n')
-      else res.destroy()
+      const name = (err as Error | undefined)?.name ?? 'error'
+      if (res.headersSent) return void res.destroy()
+      // a node (or a testnet) still starting is not a failure of the API
+      if (name === 'NotStartedError') return this.send(req, res, 503, 'text/plain; charset=utf-8', 'not started yet\n')
+      this.components.logger?.error('http api %s failed: %s', url.pathname, name)
+      this.send(req, res, 500, 'text/plain; charset=utf-8', 'internal error\n')
     })
   }
 
