@@ -1,6 +1,6 @@
 import { combinePeerFilters, type Peer, type PeerRemovedDetail } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { dec, enc, FakeAddrBook, handles, MemoryMetrics, Net, RecordingReactor, until } from './helpers.js'
+import { dec, enc, FakeAddrBook, handles, identity, MemoryMetrics, Net, RecordingReactor, until } from './helpers.js'
 
 // Go's p2p/switch_test.go and the switch lines of the spec, over the memory transport and
 // again over loopback TCP: the lifecycle cases run on both.
@@ -227,23 +227,53 @@ describe.each(['memory', 'tcp'] as const)('Switch over %s', (kind) => {
   })
 })
 
-describe('Switch handles after stop with work in flight', () => {
-  it('stop() while dials and handshakes are in flight settles everything with no handle left (TCP)', async () => {
+describe('Switch over tcp, admission by IP', () => {
+  it('refuses a second peer from one IP unless duplicates are allowed', async () => {
     const before = handles()
     const net = new Net('tcp')
+    try {
+      const hub = await net.node({ reactors: [new RecordingReactor('foo', [0x20])], init: { allowDuplicateIp: false } })
+      const rejected: string[] = []
+      hub.sw.events.addEventListener('peer:rejected', (e) => rejected.push((e.detail.error as { reason?: string }).reason ?? ''))
+      const x = await net.node({ reactors: [new RecordingReactor('foo', [0x20])] })
+      const y = await net.node({ reactors: [new RecordingReactor('foo', [0x20])] })
+      // Both dial from 127.0.0.1 (a dial's source address is the kernel's choice).
+      await x.sw.dialPeer(hub.addr())
+      await until(() => hub.sw.peers().size === 1, 'first')
+      await y.sw.dialPeer(hub.addr()).catch(() => undefined)
+      await until(() => rejected.length === 1, 'rejection')
+      expect(rejected).toEqual(['duplicate-ip'])
+      // Dialling out to an IP we already have a peer on is refused before any socket opens.
+      const z = await net.node({ reactors: [new RecordingReactor('foo', [0x20])], tcpHost: '127.0.0.1' })
+      await expect(hub.sw.dialPeer(z.addr())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-ip' })
+    } finally {
+      await net.stopAll()
+    }
+    await until(() => handles().length <= before.length, 'handles to close')
+  })
+})
+
+describe('Switch handles after stop with work in flight', () => {
+  it('stop() during a dial stuck in the handshake and an inbound handshake settles all, no handle left', async () => {
+    const before = handles()
+    const { createServer, connect } = await import('node:net')
+    // A listener that accepts TCP and never says a word: the dial waits in the secret handshake.
+    const held: import('node:net').Socket[] = []
+    const mute = createServer((s) => held.push(s))
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.9', r))
+    const port = (mute.address() as { port: number }).port
+    const net = new Net('tcp')
     const a = await net.node({ reactors: [new RecordingReactor('foo', [0x20])] })
-    const b = await net.node({ reactors: [new RecordingReactor('foo', [0x20])] })
-    // A raw socket that never handshakes, held open against a.
-    const { connect } = await import('node:net')
     const raw = connect({ host: a.addr().ip, port: a.addr().port })
     await new Promise((r) => raw.once('connect', r))
-    const dials = [a.sw.dialPeer(b.addr())]
+    const stuck = a.sw.dialPeer({ id: identity([0x20]).nodeInfo.id, ip: '127.0.0.9', port })
+    await until(() => held.length === 1, 'mute listener reached')
     await a.sw.stop()
-    const results = await Promise.allSettled(dials)
-    for (const r of results) if (r.status === 'rejected') expect(['AbortError', 'RejectedError', 'NotStartedError']).toContain((r.reason as Error).name)
+    await expect(stuck).rejects.toMatchObject({ name: 'AbortError' })
     raw.destroy()
+    for (const s of held) s.destroy()
+    await new Promise((r) => mute.close(r))
     await net.stopAll()
-    await a.transport.stop()
     await until(() => handles().length <= before.length, 'handles to close')
   })
 })
