@@ -30,7 +30,7 @@ const keys = Array.from({ length: 16 }, () => identity([]).nodeKey)
 let listener: Transport | undefined
 let dialers: Transport[] = []
 if (kind === 'transport') {
-  listener = await startTransport([0x77], aead, { maxPendingInbound: 1024 })
+  listener = await startTransport([0x77], aead, { maxPendingInbound: 1024, maxPendingPerIp: 1024 })
   dialers = await Promise.all(Array.from({ length: PARALLEL }, () => startTransport([0x77], aead)))
   void (async () => {
     for await (const c of (listener as Transport).accept()) c.start(CH, { onReceive() {}, onClose() {} })

@@ -80,7 +80,7 @@ async function control(line: string): Promise<boolean> {
     await post('Profiler.enable')
     await post('Profiler.setSamplingInterval', { interval: 100 })
     await post('HeapProfiler.enable')
-    await post('HeapProfiler.startSampling', { samplingInterval: 4096 })
+    await post('HeapProfiler.startSampling', { samplingInterval: 32768 })
     await post('Profiler.start')
     out({ ok: true })
   } else if (cmd === 'prof-stop') {
@@ -96,7 +96,7 @@ async function control(line: string): Promise<boolean> {
 
 function makeTransport(listen: string, maxPendingInbound: number): { t: Transport; id: NodeID } {
   const { nodeKey, nodeInfo } = identity([ECHO_CH])
-  const t = tcpTransport({ listen, allowDuplicateIp: true, maxPendingInbound, mconnection: UNLIMITED, secret: { aead: chosenAead() } })({
+  const t = tcpTransport({ listen, allowDuplicateIp: true, maxPendingInbound, maxPendingPerIp: maxPendingInbound, mconnection: UNLIMITED, secret: { aead: chosenAead() } })({
     nodeKey,
     nodeInfo: () => nodeInfo
   })

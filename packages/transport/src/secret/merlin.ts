@@ -35,7 +35,13 @@ class Strobe128 {
   private pos = 0
   private posBegin = 0
 
-  constructor(protocolLabel: Uint8Array) {
+  constructor(protocolLabel: Uint8Array | Strobe128) {
+    if (protocolLabel instanceof Strobe128) {
+      this.state32.set(protocolLabel.state32)
+      this.pos = protocolLabel.pos
+      this.posBegin = protocolLabel.posBegin
+      return
+    }
     const init = [1, STROBE_R + 2, 1, 0, 1, 96]
     this.state.set(init, 0)
     this.state.set(label('STROBEv1.0.2'), init.length)
@@ -131,9 +137,21 @@ function le32(n: number): Uint8Array {
 export class MerlinTranscript {
   private readonly strobe: Strobe128
 
-  constructor(appLabel: string | Uint8Array) {
+  constructor(appLabel: string | Uint8Array | MerlinTranscript) {
+    if (appLabel instanceof MerlinTranscript) {
+      this.strobe = new Strobe128(appLabel.strobe)
+      return
+    }
     this.strobe = new Strobe128(label('Merlin v1.0'))
     this.appendMessage('dom-sep', appLabel)
+  }
+
+  /**
+   * An independent copy in the same state. Every handshake starts from the same labelled
+   * transcript, so a copy of it skips the set-up (a Keccak permutation and the label absorbs).
+   */
+  clone(): MerlinTranscript {
+    return new MerlinTranscript(this)
   }
 
   /** Absorbs `message` under `label`: one meta-AD over label || LE32(len), then AD(message). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ed25519Verify, nodeKeyFromSeed, useEd25519Backend } from '../src/secret/ed25519.js'
 import { computeSharedSecret, generateEphemeralKeyPair, prepareEphemeralKeyPair, takeEphemeralKeyPair, useX25519Backend } from '../src/secret/x25519.js'
+import { MerlinTranscript } from '../src/secret/merlin.js'
 import { hex, loadHandshakeVectors, unhex } from './secret-helpers.js'
 
 const { cases } = loadHandshakeVectors()
@@ -87,5 +88,19 @@ describe.each(backends)('X25519 and ed25519 with %s', (backend) => {
     expect(ed25519Verify(identity(), msg, sigId)).toBe(true)
     expect(ed25519Verify(key.publicKey.subarray(0, 31), msg, sig)).toBe(false)
     expect(ed25519Verify(key.publicKey, msg, sig.subarray(0, 63))).toBe(false)
+  })
+})
+
+describe('Merlin transcript clone', () => {
+  it('continues exactly as the original and independently of it', () => {
+    const a = new MerlinTranscript('label')
+    a.appendMessage('x', Uint8Array.from([1, 2, 3]))
+    const b = a.clone()
+    const c = a.clone()
+    for (const t of [a, b]) t.appendMessage('y', new Uint8Array(200).fill(9))
+    const ea = a.extractBytes('c', 32)
+    expect(hex(b.extractBytes('c', 32))).toBe(hex(ea))
+    c.appendMessage('y', new Uint8Array(200).fill(8))
+    expect(hex(c.extractBytes('c', 32))).not.toBe(hex(ea))
   })
 })
