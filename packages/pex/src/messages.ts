@@ -160,8 +160,11 @@ function decodeAddrs(r: ProtoReader, maxAddrs: number): ProtoNetAddress[] {
       if (addrs.length >= maxAddrs) {
         throw new MessageTooLargeError(addrs.length + 1, maxAddrs, `PexAddrs carries more than ${maxAddrs} addresses`)
       }
-      addrs.push(decodeNetAddress(new ProtoReader(r.buf, r.pos, end)))
-      r.pos = end
+      // The same reader, narrowed to the embedded message: no allocation per address.
+      const outer = r.end
+      r.end = end
+      addrs.push(decodeNetAddress(r))
+      r.end = outer
     } else {
       r.skip(start)
     }
@@ -187,14 +190,16 @@ export function decodePexMessage(buf: Uint8Array, options: DecodeOptions = {}): 
     if (field === 1 || field === 2) {
       r.expectWire(WIRE_LEN, field === 1 ? 'PexRequest' : 'PexAddrs')
       const end = r.lengthDelimited()
-      const inner = new ProtoReader(buf, r.pos, end)
+      const outer = r.end
+      r.end = end
       // Each occurrence is decoded (and must be well-formed); the last one wins, as in gogo.
       if (field === 1) {
-        skipAll(inner, 'PexRequest')
+        skipAll(r, 'PexRequest')
         result = { type: 'request' }
       } else {
-        result = { type: 'addrs', addrs: decodeAddrs(inner, maxAddrs) }
+        result = { type: 'addrs', addrs: decodeAddrs(r, maxAddrs) }
       }
+      r.end = outer
       r.pos = end
     } else {
       r.skip(start)

@@ -27,7 +27,8 @@ export class ProtoReader {
   constructor(
     readonly buf: Uint8Array,
     start: number,
-    readonly end: number
+    /** Where the current message ends; narrowed while an embedded message is read. */
+    public end: number
   ) {
     this.pos = start
   }
@@ -155,15 +156,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: false })
  * node ID or IP accepts either, so the outcome (an invalid address) is the same.
  */
 export function decodeString(buf: Uint8Array, start: number, end: number): string {
-  // Short ASCII strings (IDs, IPs) are the rule: build them without a TextDecoder call.
+  // Short ASCII strings (IDs, IPs) are the rule: one fromCharCode call, no TextDecoder.
   if (end - start <= 64) {
-    let s = ''
-    for (let i = start; i < end; i++) {
-      const c = buf[i] as number
-      if (c >= 0x80) return utf8.decode(buf.subarray(start, end))
-      s += String.fromCharCode(c)
-    }
-    return s
+    for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return utf8.decode(buf.subarray(start, end))
+    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[])
   }
   return utf8.decode(buf.subarray(start, end))
 }
