@@ -54,6 +54,7 @@ export {
   BiasedRandomStrategy,
   type BiasedRandomStrategyComponents,
   type BiasedRandomStrategyInit,
+  type StrategyBook,
   biasedRandomStrategy,
   newAddressBias
 } from './strategies/biased-random.js'
@@ -190,7 +191,7 @@ export function peerManager(init: PeerManagerInit = {}): (components: PeerManage
   }
   return (c) => {
     const log = c.logger?.forComponent('p2p:peer-manager') ?? disabledLogger()
-    const dialStrategy = c.dialStrategy ?? new BiasedRandomStrategy(c.addrBook)
+    const dialStrategy = c.dialStrategy ?? new BiasedRandomStrategy(c.addrBook, { random: options.random })
     const bans = c.banList ?? new DefaultBanList(init.now === undefined ? {} : { now: init.now })
     return new DefaultPeerManager({ ...c, dialStrategy, banList: bans }, options, log)
   }

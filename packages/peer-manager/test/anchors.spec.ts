@@ -102,12 +102,16 @@ describe('outbound diversity', () => {
     expect(await s.next(dialContext({ wanted: 1 }))).toEqual([same])
   })
 
-  it('the default group: /16 of routable IPv4, /32 of IPv6, each private IP its own', () => {
+  it('the default group: /16 of routable IPv4, /32 of IPv6, none for private and loopback addresses', () => {
     const g = (ip: string) => defaultAddressGroup({ id: 'a'.repeat(40) as NetAddress['id'], ip, port: 1 })
     expect(g('8.8.8.8')).toBe(g('8.8.200.1'))
     expect(g('8.8.8.8')).not.toBe(g('8.9.8.8'))
     expect(g('2a01:4f8::1')).toBe(g('2a01:4f8:ffff::2'))
-    expect(g('127.0.0.2')).not.toBe(g('127.0.0.3'))
-    expect(g('10.0.0.1')).not.toBe(g('10.0.0.2'))
+    expect(g('127.0.0.2')).toBeUndefined()
+    expect(g('10.0.0.1')).toBeUndefined()
+    // so a test network on one loopback IP is not held to the per-group cap
+    const same = { ...candidateAddress(3), ip: '127.0.0.1' }
+    const s = new BiasedRandomStrategy({ pickAddress: () => same }, { maxPerGroup: 1 })
+    return s.next(dialContext({ wanted: 1, outboundAddresses: [{ ...candidateAddress(4), ip: '127.0.0.1' }] })).then((out) => expect(out).toEqual([same]))
   })
 })

@@ -88,6 +88,17 @@ describe('ensure peers (Go ensurePeers)', () => {
     expect(picks).toBe(12)
   })
 
+  it('beyond Go: when the picks come up short, the rest come from a scan of the book', async () => {
+    const book = Array.from({ length: 50 }, (_, i) => candidateAddress(i + 1))
+    const free = new Set([book[17]!.id, book[42]!.id])
+    // the random picks only ever hit connected addresses
+    const s = new BiasedRandomStrategy({ pickAddress: () => book[0], list: () => [...book] })
+    const ctx = dialContext({ wanted: 3, connected: (x) => !free.has(x.id) })
+    expect((await s.next(ctx)).map((x) => x.id).sort()).toEqual([...free].sort())
+    const goOnly = new BiasedRandomStrategy({ pickAddress: () => book[0], list: () => [...book] }, { scanWhenShort: false })
+    expect(await goOnly.next(ctx)).toEqual([])
+  })
+
   it('runs the first round at once when idle, after a random part of the period when peers exist', async () => {
     const idle = open({ maxOutboundPeers: 1, random: () => 0.5, ensurePeersPeriodMs: 10_000 }, { addrs: addrs(3) })
     idle.sw.reachable(...addrs(3))
