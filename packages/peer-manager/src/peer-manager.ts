@@ -29,6 +29,9 @@ import { resolveEntry } from './peer-list.js'
 import { PersistentPeer } from './persistent.js'
 import { RepeatingTask, sleep } from './timers.js'
 
+/** How many times an anchor is dialled (at start, then in the first ensure rounds) before it is an ordinary address. */
+const ANCHOR_TRIES = 3
+
 /** Our own IDs and addresses learnt from "self" rejections; a handful at most. */
 const MAX_SELF = 16
 
@@ -49,6 +52,8 @@ export class DefaultPeerManager implements PeerManager {
   /** Outbound peers (not persistent, not unconditional) by ID, with when they connected. */
   private readonly outboundSince = new Map<NodeID, { addr: NetAddress; since: number }>()
   private anchors: NetAddress[] = []
+  /** Anchors not connected yet, with the tries left. */
+  private anchorsToTry = new Map<string, number>()
   private savedAnchors = ''
   private seedDialing = false
   /** Until when a seed's addresses are being dialled as they come (epoch ms). */
@@ -137,11 +142,11 @@ export class DefaultPeerManager implements PeerManager {
       this.persistent.push(pp)
       this.track(pp.run(signal))
     }
-    // anchors first: a restarted node reconnects to the peers it had, without any seed
-    for (const a of this.anchors) {
-      if (this.isExcluded(a)) continue
-      this.track(this.dial(a, { signal }).catch((err: unknown) => this.log('anchor %s: %s', netAddressString(a), (err as Error).message)))
-    }
+    // anchors first: a restarted node reconnects to the peers it had, without any seed; an
+    // anchor that still holds our previous connection refuses us for a moment, so the first
+    // rounds try the anchors again before anything else
+    this.anchorsToTry = new Map(this.anchors.map((a) => [a.id, ANCHOR_TRIES]))
+    this.dialAnchors(signal, Number.POSITIVE_INFINITY)
     this.task = new RepeatingTask(() => this.ensurePeers(), this.o.ensurePeersPeriodMs, signal)
     // Go: when peers are connected or being dialled already, the first round waits a random part of the period
     const counts = this.c.switch.numPeers()
@@ -264,6 +269,8 @@ export class DefaultPeerManager implements PeerManager {
     this.maybeSaveAnchors()
     let wanted = this.wanted()
     if (wanted <= 0) return
+    wanted -= this.dialAnchors(signal, wanted)
+    if (wanted <= 0) return
     let proposed: NetAddress[] = []
     try {
       proposed = await this.c.dialStrategy.next(this.context(wanted), { signal })
@@ -299,6 +306,25 @@ export class DefaultPeerManager implements PeerManager {
     }
     // Go dials seeds only when the book had nothing to dial
     if (chosen.size === 0 && this.o.seeds.length > 0 && this.c.addrBook.needMoreAddrs()) this.track(this.dialSeeds(signal))
+  }
+
+  /** Dials up to `max` anchors that still have tries left; returns how many dials started. */
+  private dialAnchors(signal: AbortSignal, max: number): number {
+    let started = 0
+    for (const a of this.anchors) {
+      if (started >= max) break
+      const left = this.anchorsToTry.get(a.id) ?? 0
+      if (left <= 0) continue
+      if (this.c.switch.peers().has(a.id)) {
+        this.anchorsToTry.delete(a.id)
+        continue
+      }
+      if (this.isExcluded(a)) continue
+      this.anchorsToTry.set(a.id, left - 1)
+      started++
+      this.track(this.dialOrdinary(a, signal, false).catch((err: unknown) => this.log('anchor %s: %s', netAddressString(a), (err as Error).message)))
+    }
+    return started
   }
 
   /** Go's `dialSeeds`: the seeds in random order, until one connects (or is connected). */

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import { dialContext } from '@p2p/compliance-tests/dial-strategy'
-import type { NetAddress } from '@p2p/types'
+import { type NetAddress, RejectedError } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { BiasedRandomStrategy, defaultAddressGroup, peerManager, readAnchors } from '../src/index.js'
+import { BiasedRandomStrategy, defaultAddressGroup, peerManager, readAnchors, writeAnchors } from '../src/index.js'
 import { bookWith, candidateAddress, loopback, rejection } from './helpers.js'
 
 let dir: string
@@ -44,6 +44,21 @@ describe('anchors', () => {
     await new Promise((r) => setImmediate(r))
     expect(sw2.peers().size).toBe(2)
     await second.stop()
+  })
+
+  it('an anchor that refuses us at first (it still holds our old connection) is tried again in the first rounds', async () => {
+    const file = join(dir, 'anchors.json')
+    const anchor = candidateAddress(7)
+    await writeAnchors(file, [anchor])
+    const sw = new FakeSwitch()
+    let refusals = 1
+    sw.onDial = () => (refusals-- > 0 ? new RejectedError('duplicate-id', 'still connected to your old self') : 'ok')
+    const m = peerManager({ anchorsFile: file, maxOutboundPeers: 2, ensurePeersPeriodMs: 20, minRedialIntervalMs: 0 })({ switch: sw, addrBook: bookWith() })
+    await m.start()
+    for (let i = 0; i < 100 && !sw.peers().has(anchor.id); i++) await new Promise((r) => setTimeout(r, 5))
+    await m.stop()
+    expect(sw.dials.map((d) => d.addr.id)).toEqual([anchor.id, anchor.id])
+    expect(sw.peers().has(anchor.id)).toBe(true)
   })
 
   it('a corrupt file is moved aside with a CorruptFileError, never silently replaced', async () => {

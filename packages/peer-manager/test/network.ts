@@ -4,7 +4,7 @@ import { pex } from '@p2p/pex'
 import { p2pSwitch } from '@p2p/switch'
 import { type MemoryNetwork, memoryTransport } from '@p2p/transport'
 import { type NetAddress, type NodeInfo, type NodeKey, netAddressString, type Switch, type Transport } from '@p2p/types'
-import { type DefaultPeerManager, type PeerManagerInit, peerManager } from '../src/index.js'
+import { BiasedRandomStrategy, type DefaultPeerManager, type PeerManagerInit, peerManager } from '../src/index.js'
 
 /** One full node on the memory network: transport, switch, book, PEX and peer manager. */
 export interface NetNode {
@@ -28,6 +28,8 @@ export interface NetNodeOptions {
   periodMs: number
   outboundTarget: number
   manager?: PeerManagerInit
+  /** Go's choice only (3 × wanted random picks, no scan of the book when they come up short). */
+  goPicksOnly?: boolean
 }
 
 /** Builds and starts nodes in the order a node does: book, transport, switch (with PEX), peer manager. */
@@ -59,7 +61,7 @@ export async function startNode(network: MemoryNetwork, o: NetNodeOptions): Prom
     dialBackoffBaseMs: o.periodMs / 4,
     dialBackoffJitterMs: o.periodMs / 4,
     ...o.manager
-  })({ switch: sw, addrBook: book })
+  })({ switch: sw, addrBook: book, ...(o.goPicksOnly === true ? { dialStrategy: new BiasedRandomStrategy(book, { scanWhenShort: false }) } : {}) })
   sw.addReactor(
     pex({
       seedMode: o.seedMode === true,
