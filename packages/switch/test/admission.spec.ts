@@ -310,6 +310,46 @@ describe('removal', () => {
     expect(conn.closed?.reason).toBe(reason)
   })
 
+  it('flush-stop, plain stop and the connection closing at once: one removal, one event, one close', async () => {
+    const { sw, reactor } = await make()
+    const conn = new FakeConnection(false)
+    let closes = 0
+    const close = conn.close.bind(conn)
+    conn.close = (o) => {
+      closes++
+      return close(o)
+    }
+    const p = await sw.addPeer(conn)
+    const events: unknown[] = []
+    sw.events.addEventListener('peer:remove', (e) => events.push(e.detail))
+    const graceful = sw.stopPeerGracefully(p)
+    sw.stopPeer(p, new Error('at once'))
+    conn.handlers?.onClose(new Error('socket gone'))
+    await graceful
+    await sw.stopPeerGracefully(p)
+    expect(events).toHaveLength(1)
+    expect(closes).toBe(1)
+    expect(reactor.kinds().filter((k) => k === 'remove')).toHaveLength(1)
+  })
+
+  it('broadcast works on a snapshot: a peer removed meanwhile just reports false', async () => {
+    const { sw } = await make()
+    const a = await sw.addPeer(new FakeConnection(false))
+    const slow = new FakeConnection(false)
+    let release!: () => void
+    slow.send = () => new Promise<boolean>((r) => (release = () => r(false)))
+    const b = await sw.addPeer(slow)
+    const pending = sw.broadcast(0x20, enc('x'))
+    sw.stopPeer(b, undefined)
+    await sw.addPeer(new FakeConnection(false))
+    release()
+    const out = await pending
+    expect(out.map((o) => [o.peer, o.queued])).toEqual([
+      [a, true],
+      [b, false]
+    ])
+  })
+
   it('stopPeerGracefully closes with flush', async () => {
     const { sw } = await make()
     const conn = new FakeConnection(false)
