@@ -4,6 +4,14 @@
  */
 import { addrBook } from '@p2p/addrbook'
 import { type PexInit, pex } from '@p2p/pex'
+import {
+  type BanListInit,
+  type BiasedRandomStrategyInit,
+  banList,
+  biasedRandomStrategy,
+  type PeerManagerInit,
+  peerManager
+} from '@p2p/peer-manager'
 import { p2pSwitch, type SwitchInit } from '@p2p/switch'
 import { tcpTransport } from '@p2p/transport'
 import type { AddrBook, BanList, DialStrategy, PeerManager, Reactor, Switch, Transport } from '@p2p/types'
@@ -25,20 +33,20 @@ export interface LayerOptions {
   addrBook?: Partial<LayerInits['addrBook']>
   switch?: SwitchInit
   pex?: PexInit
-  peerManager?: Record<string, unknown>
-  dialStrategy?: Record<string, unknown>
-  banList?: Record<string, unknown>
+  peerManager?: PeerManagerInit
+  /** Options of the default strategy (Go's biased random choice). */
+  dialStrategy?: BiasedRandomStrategyInit
+  banList?: BanListInit
 }
 
 export interface DefaultFactories {
   transport: Factory<Transport, TransportComponents>
   addrBook: Factory<AddrBook, AddrBookComponents>
-  /** `undefined` while no implementation is available. */
-  switch: Factory<Switch, SwitchComponents> | undefined
-  pex: Factory<Reactor, ReactorComponents> | undefined
-  peerManager: Factory<PeerManager, PeerManagerComponents> | undefined
-  dialStrategy: Factory<DialStrategy, DialStrategyComponents> | undefined
-  banList: Factory<BanList, BanListComponents> | undefined
+  switch: Factory<Switch, SwitchComponents>
+  pex: Factory<Reactor, ReactorComponents>
+  peerManager: Factory<PeerManager, PeerManagerComponents>
+  dialStrategy: Factory<DialStrategy, DialStrategyComponents>
+  banList: Factory<BanList, BanListComponents>
 }
 
 /** The default implementation of every layer, configured from `inits` and `extra`. */
@@ -48,8 +56,8 @@ export function defaultFactories(inits: LayerInits, extra: LayerOptions = {}): D
     addrBook: (c) => addrBook({ ...inits.addrBook, ...extra.addrBook })(c),
     switch: (c) => p2pSwitch({ ...inits.switch, ...extra.switch })(c),
     pex: (c) => pex({ ...inits.pex, ...extra.pex })(c),
-    peerManager: undefined,
-    dialStrategy: undefined,
-    banList: undefined
+    peerManager: (c) => peerManager({ ...inits.peerManager, ...extra.peerManager })(c),
+    dialStrategy: (c) => biasedRandomStrategy(extra.dialStrategy)(c),
+    banList: (c) => banList(extra.banList)(c)
   }
 }

@@ -38,6 +38,7 @@ export interface TestnetNodeStatus {
   readonly id: NodeID
   readonly role: 'seed' | 'node'
   readonly address: string
+  /** Connected nodes, seeds not counted (for a seed: every peer). */
   readonly peers: number
   readonly outbound: number
   readonly inbound: number
@@ -89,7 +90,12 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
   if (!(o.nodes >= 2)) throw new RangeError('a testnet needs at least 2 nodes')
   if (!(target >= 1 && target <= o.nodes - 1)) throw new RangeError(`target must be between 1 and ${o.nodes - 1} (nodes - 1)`)
   const logger = o.logger ?? disabledComponentLogger()
-  const layerOptions = { pex: { ensurePeersPeriodMs: o.periodMs }, peerManager: { ensurePeersPeriodMs: o.periodMs } }
+  const layerOptions = {
+    pex: { ensurePeersPeriodMs: o.periodMs },
+    peerManager: { ensurePeersPeriodMs: o.periodMs },
+    // one IP for every node: lift Go's per-group cap on outbound peers, meant for the internet
+    dialStrategy: { maxPerGroup: o.nodes + o.seeds }
+  }
   const base = {
     listenAddress: `tcp://${o.host}:0`,
     // every node shares one IP and is not routable: loopback needs both relaxed, as Go's testnets do
@@ -113,6 +119,7 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
       await node.start()
     }
     const seedAddrs = members.map((m) => netAddressString(m.node.listenAddress()))
+    const seedIds = new Set<string>(members.map((m) => m.node.id))
     for (let i = 0; i < o.nodes; i++) {
       const node = await createNode({
         config: { ...base, moniker: `node${i}`, seeds: seedAddrs, maxNumOutboundPeers: Math.min(10, o.nodes - 1) },
@@ -131,7 +138,7 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
     const started = performance.now()
     const snapshot = (): TestnetSnapshot => {
       const elapsedMs = performance.now() - started
-      const nodes = members.map((m) => status(m, target, elapsedMs))
+      const nodes = members.map((m) => status(m, target, elapsedMs, seedIds))
       const regular = nodes.filter((n) => n.role === 'node')
       return { elapsedMs, target, nodes, atTarget: regular.filter((n) => n.peers >= target).length, total: regular.length }
     }
@@ -165,10 +172,12 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
   }
 }
 
-function status(m: Member, target: number, elapsedMs: number): TestnetNodeStatus {
-  const sw = m.node.components.switch
-  const counts = sw.numPeers()
-  const peers = sw.peers().size
+/** A node's state; its peers count only other nodes (a seed it is connected to is not a neighbour). */
+function status(m: Member, target: number, elapsedMs: number, seedIds: ReadonlySet<string>): TestnetNodeStatus {
+  const list = m.node.components.switch.peers().list()
+  const others = m.role === 'seed' ? list : list.filter((p) => !seedIds.has(p.id))
+  const peers = others.length
+  const outbound = others.filter((p) => p.outbound).length
   if (m.role === 'node' && m.reachedMs === undefined && peers >= target) m.reachedMs = elapsedMs
   const addr = m.node.isStarted() ? netAddressString(m.node.listenAddress()) : ''
   return {
@@ -177,8 +186,8 @@ function status(m: Member, target: number, elapsedMs: number): TestnetNodeStatus
     role: m.role,
     address: addr,
     peers,
-    outbound: counts.outbound,
-    inbound: counts.inbound,
+    outbound,
+    inbound: peers - outbound,
     known: m.node.components.addrBook.size(),
     reachedMs: m.reachedMs
   }
