@@ -7,6 +7,7 @@ const pkgs = fileURLToPath(new URL('./packages/', import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@p2p\/types\/(wire|fs)$/, replacement: `${pkgs}types/src/$1/index.ts` },
       { find: /^@p2p\/compliance-tests\/(.+)$/, replacement: `${pkgs}compliance-tests/src/$1/index.ts` },
       { find: /^@p2p\/([a-z-]+)$/, replacement: `${pkgs}$1/src/index.ts` }
     ]

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises'
 import { CorruptFileError } from '@p2p/types'
-import { moveAside, removeStaleTempFiles, writeFileAtomic } from './atomic-file.js'
+import { moveAside, removeStaleTempFiles, writeFileAtomic } from '@p2p/types/fs'
 import { type DecodedAddrBook, decodeAddrBook } from './file.js'
 
 /** What to do with an unreadable address book file at start. */

@@ -109,7 +109,8 @@ export class BookLifecycle {
       this.dirty = false
       const text = encodeAddrBook(this.book.key, this.book.table.lookup.values())
       try {
-        await writeFileAtomic(path, text)
+        // Go writes addrbook.json with mode 0644.
+        await writeFileAtomic(path, text, { mode: 0o644, dirMode: 0o755 })
       } catch (err) {
         this.dirty = true
         throw err

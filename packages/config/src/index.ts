@@ -33,7 +33,8 @@
  * ```
  */
 export { hostPortProblem, peerAddressProblem } from './address-syntax.js'
-export { type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js'
+// The atomic write lives in @p2p/types/fs (one copy for config and the address book).
+export { type WriteFileAtomicOptions, writeFileAtomic } from '@p2p/types/fs'
 export {
   DEFAULT_ADDR_BOOK_PATH,
   DEFAULT_CONFIG_FILE_PATH,

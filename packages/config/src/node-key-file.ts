@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises'
 import { CorruptFileError, InvalidArgumentError } from '@p2p/types'
-import { writeFileAtomic } from './atomic-write.js'
+import { writeFileAtomic } from '@p2p/types/fs'
 import {
   ED25519_SEED_LENGTH,
   type Ed25519NodeKey,

@@ -9,8 +9,9 @@
  */
 import { connect, type Socket } from 'node:net'
 import { createNetAddress, type NetAddress, type PeerConnection, type Transport } from '@p2p/types'
-import { encodeDelimited } from '../src/codec/delimited.js'
-import { encodeNodeInfo, PING_PACKET, secretHandshake, tcpTransport } from '../src/index.js'
+import { encodeDelimited } from '@p2p/types/wire'
+import { encodeNodeInfo, secretHandshake, tcpTransport } from '../src/index.js'
+import { PING_PACKET } from '../src/mconn/packet-codec.js'
 import { identity } from './transport-common.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

@@ -30,9 +30,14 @@ import { TcpTransport, type TcpTransportComponents, type TcpTransportInit } from
 import type { SecureUpgrader } from './upgrade.js'
 
 export type { ByteStream, ByteStreamHandlers } from './byte-stream.js'
-export { decodeUvarint, encodeUvarint, encodeUvarintInto, uvarintLength } from './codec/varint.js'
 export * from './mconn/index.js'
-export { MemoryNetwork, MemoryTransport, type MemoryTransportComponents } from './memory/memory-transport.js'
+export {
+  MEMORY_TRANSPORT_DEFAULTS,
+  MemoryNetwork,
+  MemoryTransport,
+  type MemoryTransportComponents,
+  type MemoryTransportInit
+} from './memory/memory-transport.js'
 export { duplexPair } from './memory/duplex-pair.js'
 export { decodeNodeInfo, encodeNodeInfo } from './nodeinfo/codec.js'
 export { DEFAULT_NODE_INFO_TIMEOUT_MS, exchangeNodeInfo, MAX_NODE_INFO_SIZE } from './nodeinfo/exchange.js'
@@ -45,7 +50,6 @@ export {
   defaultAead,
   type FrameAead,
   HANDSHAKE_MAX_MESSAGE_SIZE,
-  MerlinTranscript,
   nobleAead,
   nodeCryptoAead,
   SEALED_FRAME_SIZE,

@@ -1,6 +1,6 @@
 import { createNetAddress, type PeerConnection } from '@p2p/types'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeDelimited } from '../src/codec/delimited.js'
+import { encodeDelimited } from '@p2p/types/wire'
 import { encodeNodeInfo, MemoryNetwork, type MemoryTransport, duplexPair, memoryTransport, secretHandshake } from '../src/index.js'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'

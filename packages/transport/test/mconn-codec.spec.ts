@@ -3,7 +3,7 @@ import { MessageTooLargeError, ProtocolError } from '@p2p/types'
 import fc from 'fast-check'
 import protobuf from 'protobufjs'
 import { describe, expect, it } from 'vitest'
-import { encodeUvarint } from '../src/codec/varint.js'
+import { encodeUvarint } from '@p2p/types/wire'
 import { Channel } from '../src/mconn/channel.js'
 import { resolveChannelDescriptors } from '../src/mconn/options.js'
 import {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import type { NodeID, NodeInfo } from '@p2p/types'
 import { describe, expect, it } from 'vitest'
-import { decodeUvarint, encodeUvarint } from '../src/codec/varint.js'
+import { decodeUvarint, encodeUvarint } from '@p2p/types/wire'
 import { decodeNodeInfo, encodeNodeInfo } from '../src/nodeinfo/codec.js'
 
 interface GoNodeInfo {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { peekDelimited } from '../src/codec/delimited.js'
+import { peekDelimited } from '@p2p/types/wire'
 import { nodeCryptoAead } from '../src/secret/aead.js'
 import { nodeKeyFromSeed } from '../src/secret/ed25519.js'
 import { FrameReader } from '../src/secret/frame-reader.js'

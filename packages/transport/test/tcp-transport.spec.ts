@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import type { NetAddress, NodeID, PeerConnection, Transport } from '@p2p/types'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeDelimited } from '../src/codec/delimited.js'
+import { encodeDelimited } from '@p2p/types/wire'
 import { encodeNodeInfo, secretHandshake, type StackInit, type TcpTransportInit, tcpTransport } from '../src/index.js'
 import { type TestIdentity, testIdentity } from './helpers/identity.js'
 

@@ -17,15 +17,9 @@ import type { MConnectionInit } from './options.js'
 
 export { MConnection } from './mconnection.js'
 export { CHANNEL_DEFAULTS, MCONNECTION_DEFAULTS, type MConnectionInit } from './options.js'
-export {
-  DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE,
-  decodePacket,
-  encodePacket,
-  maxPacketMsgSize,
-  type Packet,
-  PING_PACKET,
-  PONG_PACKET
-} from './packet-codec.js'
+// The packet codec stays internal (tests import it from its module): only the payload default,
+// which a peer's config must match, is public.
+export { DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE } from './packet-codec.js'
 
 /** Builds MConnections with fixed options: the multiplexer the transport runs after the upgrade. */
 export function mconnection(init: MConnectionInit = {}): (stream: ByteStream, channels: readonly ChannelDescriptor[]) => MConnection {

@@ -12,7 +12,7 @@ import {
   TimeoutError
 } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
-import { uvarintLength } from '../codec/varint.js'
+import { uvarintLength } from '@p2p/types/wire'
 import { Channel, type SendWaiter } from './channel.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
 import { KeepAlive } from './keepalive.js'

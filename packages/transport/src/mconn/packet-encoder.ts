@@ -1,5 +1,5 @@
 import { ProtocolError } from '@p2p/types'
-import { encodeUvarintInto, uvarintLength } from '../codec/varint.js'
+import { encodeUvarintInto, uvarintLength } from '@p2p/types/wire'
 import {
   DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE,
   PING_PACKET,

@@ -1,5 +1,5 @@
 import { type NodeID, type NodeInfo, ProtocolError } from '@p2p/types'
-import { decodeString, ProtoWriter, readProtoFields } from './proto-wire.js'
+import { decodeString, ProtoWriter, readProtoFields } from '@p2p/types/wire'
 
 /** Encodes `info` as `tendermint.p2p.DefaultNodeInfo`, byte for byte as Go does. */
 export function encodeNodeInfo(info: NodeInfo): Uint8Array {

@@ -1,5 +1,5 @@
 import { AbortError, HandshakeError, type NodeInfo, TimeoutError } from '@p2p/types'
-import { encodeUvarintInto, uvarintLength } from '../codec/varint.js'
+import { encodeDelimited } from '@p2p/types/wire'
 import type { HandoverStream } from '../stream/handover-stream.js'
 import { deadline } from '../util/deadline.js'
 import { decodeNodeInfo, encodeNodeInfo } from './codec.js'
@@ -24,9 +24,7 @@ export interface ExchangeOptions {
 export async function exchangeNodeInfo(stream: HandoverStream, ours: NodeInfo, options: ExchangeOptions = {}): Promise<NodeInfo> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_NODE_INFO_TIMEOUT_MS
   const limit = deadline(timeoutMs, options.signal)
-  const body = encodeNodeInfo(ours)
-  const framed = new Uint8Array(uvarintLength(body.length) + body.length)
-  framed.set(body, encodeUvarintInto(body.length, framed))
+  const framed = encodeDelimited(encodeNodeInfo(ours))
   try {
     stream.write(framed)
     const [theirs] = await Promise.all([stream.readDelimited(MAX_NODE_INFO_SIZE, { signal: limit.signal }), stream.drained()])

@@ -1,6 +1,6 @@
-import { AbortError, ConnectionClosedError, InvalidArgumentError, MessageTooLargeError } from '@p2p/types'
+import { AbortError, ConnectionClosedError, InvalidArgumentError } from '@p2p/types'
 import type { ByteStream, ByteStreamHandlers } from '../byte-stream.js'
-import { decodeUvarint } from '../codec/varint.js'
+import { peekDelimited } from '@p2p/types/wire'
 
 /**
  * Lets the upgrade read whole length-delimited messages (the NodeInfo) from a stream, then hands
@@ -76,12 +76,10 @@ export class HandoverStream implements ByteStream {
 
   #takeMessage(maxLength: number): Uint8Array | undefined {
     const head = this.#flatten()
-    const prefix = decodeUvarint(head)
-    if (prefix === undefined) return undefined
-    if (prefix.value > maxLength) throw new MessageTooLargeError(prefix.value, maxLength)
-    const end = prefix.bytesRead + prefix.value
-    if (head.length < end) return undefined
-    const message = head.slice(prefix.bytesRead, end)
+    const peek = peekDelimited(head, maxLength)
+    if (!peek.complete) return undefined
+    const end = peek.total
+    const message = head.slice(peek.offset, end)
     const rest = head.subarray(end)
     this.#buffered = rest.length > 0 ? [rest] : []
     this.#bufferedLength = rest.length

@@ -1,13 +1,15 @@
-import { ProtocolError } from '@p2p/types'
-import { decodeUvarint, encodeUvarintInto, uvarintLength } from '../codec/varint.js'
+import { ProtocolError } from '../errors.js'
+import { decodeUvarint, encodeUvarintInto, uvarintLength } from './varint.js'
 
-// Just enough of the protobuf wire format for the small, rarely sent handshake messages
-// (NodeInfo). The hot-path packet codec has its own hand-tuned encoder.
+// Just enough of the protobuf wire format for small, rarely sent messages (NodeInfo, the
+// handshake's BytesValue and AuthSigMessage, PEX). Hot paths keep hand-tuned codecs.
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LEN = 2
-const WIRE_FIXED32 = 5
+export const WIRE_VARINT = 0
+export const WIRE_FIXED64 = 1
+export const WIRE_LEN = 2
+export const WIRE_START_GROUP = 3
+export const WIRE_END_GROUP = 4
+export const WIRE_FIXED32 = 5
 
 /** Appends protobuf fields in field-number order, as gogo's marshaller does. */
 export class ProtoWriter {
@@ -89,20 +91,24 @@ function encodeBigUvarint(value: bigint): Uint8Array {
 export type ProtoField =
   | { field: number; wire: typeof WIRE_VARINT; value: bigint }
   | { field: number; wire: typeof WIRE_LEN; bytes: Uint8Array }
-  | { field: number; wire: typeof WIRE_FIXED64 | typeof WIRE_FIXED32 }
+  | { field: number; wire: typeof WIRE_FIXED64 | typeof WIRE_FIXED32 | typeof WIRE_START_GROUP }
 
 /**
- * Reads every field of one message, in wire order. Accepts what Go accepts (any order, unknown
- * fields, repeated scalars) and throws {@link ProtocolError} on truncation or bad wire types.
+ * Reads every field of one message, in wire order, as gogoproto's generated decoders of Go v0.34
+ * accept them: any order, unknown fields, repeated fields (the caller decides whether the last
+ * wins or embedded messages merge), groups (skipped whole, reported once as `WIRE_START_GROUP`).
+ * Throws {@link ProtocolError} on truncation, tag 0, a stray end-group or a bad wire type;
+ * `message` names the message in those errors.
  */
-export function* readProtoFields(buf: Uint8Array): Generator<ProtoField> {
+export function* readProtoFields(buf: Uint8Array, message = 'message'): Generator<ProtoField> {
   let pos = 0
   while (pos < buf.length) {
     const key = readBigUvarint(buf, pos)
     pos += key.bytesRead
     const field = Number(key.value >> 3n)
     const wire = Number(key.value & 7n)
-    if (field === 0) throw new ProtocolError('proto: illegal tag 0')
+    if (wire === WIRE_END_GROUP) throw new ProtocolError(`proto: ${message}: wiretype end group for non-group`)
+    if (field === 0) throw new ProtocolError(`proto: ${message}: illegal tag 0 (wire type ${wire})`)
     switch (wire) {
       case WIRE_VARINT: {
         const v = readBigUvarint(buf, pos)
@@ -126,10 +132,52 @@ export function* readProtoFields(buf: Uint8Array): Generator<ProtoField> {
         yield { field, wire }
         break
       }
+      case WIRE_START_GROUP: {
+        pos = skipGroup(buf, pos)
+        yield { field, wire }
+        break
+      }
       default:
-        throw new ProtocolError(`proto: illegal wire type ${wire} for field ${field}`)
+        throw new ProtocolError(`proto: ${message}: illegal wire type ${wire} for field ${field}`)
     }
   }
+}
+
+/** Skips the rest of a group whose start tag ended at `pos` (nested groups too). */
+function skipGroup(buf: Uint8Array, pos: number): number {
+  let depth = 1
+  while (depth > 0) {
+    const key = readBigUvarint(buf, pos)
+    pos += key.bytesRead
+    const wire = Number(key.value & 7n)
+    switch (wire) {
+      case WIRE_VARINT:
+        pos += readBigUvarint(buf, pos).bytesRead
+        break
+      case WIRE_FIXED64:
+        pos += 8
+        break
+      case WIRE_LEN: {
+        const len = decodeUvarint(buf, pos)
+        if (len === undefined) throw truncated()
+        pos += len.bytesRead + len.value
+        break
+      }
+      case WIRE_START_GROUP:
+        depth++
+        break
+      case WIRE_END_GROUP:
+        depth--
+        break
+      case WIRE_FIXED32:
+        pos += 4
+        break
+      default:
+        throw new ProtocolError(`proto: illegal wireType ${wire}`)
+    }
+    if (pos > buf.length) throw truncated()
+  }
+  return pos
 }
 
 function readBigUvarint(buf: Uint8Array, pos: number): { value: bigint; bytesRead: number } {
@@ -147,7 +195,7 @@ function readBigUvarint(buf: Uint8Array, pos: number): { value: bigint; bytesRea
 }
 
 function truncated(): ProtocolError {
-  return new ProtocolError('proto: unexpected end of message')
+  return new ProtocolError('unexpected EOF')
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false })

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ProtocolError } from '@p2p/types'
+import { InvalidArgumentError, ProtocolError } from '../errors.js'
 
 /** Longest encoding of a 64-bit unsigned varint (Go's `binary.MaxVarintLen64`). */
 export const MAX_UVARINT_LENGTH = 10

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { link, lstat, mkdir, open, rename, rm } from 'node:fs/promises'
+import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Options of {@link writeFileAtomic}. */
@@ -13,6 +13,11 @@ export interface WriteFileAtomicOptions {
    * `link(2)`, which fails when the target exists, so two writers cannot overwrite each other.
    */
   exclusive?: boolean
+}
+
+/** Prefix of the temporary files next to `path`: `.<name>.tmp-<pid>-<hex>`. */
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.tmp-`
 }
 
 function code(err: unknown): string | undefined {
@@ -49,7 +54,7 @@ export async function writeFileAtomic(
   const mode = options.mode ?? 0o600
   const dir = dirname(path)
   await mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 })
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}-${randomBytes(8).toString('hex')}`)
   try {
     const fh = await open(tmp, 'wx', mode)
     try {
@@ -85,4 +90,48 @@ export async function writeFileAtomic(
   }
   await syncDir(dir)
   return true
+}
+
+/** Removes temporary files a killed writer left next to `path`; returns how many. */
+export async function removeStaleTempFiles(path: string): Promise<number> {
+  const prefix = tempPrefix(path)
+  let names: string[]
+  try {
+    names = await readdir(dirname(path))
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    try {
+      await unlink(join(dirname(path), name))
+      removed++
+    } catch {
+      // already gone, or not ours to remove
+    }
+  }
+  return removed
+}
+
+/**
+ * Renames an unreadable file to `<path>.corrupt-<timestamp>` (the name reserved first, so an
+ * earlier corrupt copy is never replaced) and returns the new name.
+ */
+export async function moveAside(path: string, now: number): Promise<string> {
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-')
+  for (let n = 0; ; n++) {
+    const target = n === 0 ? `${path}.corrupt-${stamp}` : `${path}.corrupt-${stamp}-${n}`
+    let reserved = false
+    try {
+      await (await open(target, 'wx')).close()
+      reserved = true
+      await rename(path, target)
+      return target
+    } catch (err) {
+      if (reserved) await unlink(target).catch(() => {})
+      if (!reserved && code(err) === 'EEXIST' && n < 100) continue
+      throw err
+    }
+  }
 }
