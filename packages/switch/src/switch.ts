@@ -70,6 +70,8 @@ export class P2PSwitch implements Switch {
   /** Peers built but not yet in the set (stopPeer on one refuses its admission). */
   readonly #pending = new Set<SwitchPeer>()
   readonly #removals = new Map<SwitchPeer, Promise<void>>()
+  /** Peers in the set whose reactors' `addPeer` is running. */
+  readonly #adding = new Set<SwitchPeer>()
   /** Everything in flight that `stop` must wait for. */
   readonly #tasks = new Set<Promise<unknown>>()
   #controller: AbortController | undefined
@@ -386,17 +388,21 @@ export class P2PSwitch implements Switch {
       this.#pending.delete(peer)
     }
     this.#metrics?.peerAdded(peer.outbound)
-    for (const r of this.#registry.list()) {
-      if (peer.stopped) break
-      try {
-        r.addPeer?.(peer)
-      } catch (err) {
-        this.#log.error('reactor %s failed to add peer %s: %s', r.name, peer.id, asError(err).message)
-        this.stopPeer(peer, asError(err))
+    this.#adding.add(peer)
+    try {
+      for (const r of this.#registry.list()) {
+        if (peer.stopped) break
+        try {
+          r.addPeer?.(peer)
+        } catch (err) {
+          this.#log.error('reactor %s failed to add peer %s: %s', r.name, peer.id, asError(err).message)
+          this.stopPeer(peer, asError(err))
+        }
       }
+    } finally {
+      this.#adding.delete(peer)
     }
-    if (peer.stopped) return peer
-    if (peer.outbound) {
+    if (peer.outbound && !peer.stopped) {
       try {
         this.#c.addrBook?.markGood(peer.socketAddr)
       } catch (err) {
@@ -404,6 +410,8 @@ export class P2PSwitch implements Switch {
       }
     }
     this.#log('added peer %s', peer.toString())
+    // Always announced once it was in the set, so every peer:remove follows its peer:add (a
+    // removal started meanwhile waits for this, see #doRemove).
     this.events.emit('peer:add', peer)
     return peer
   }
@@ -459,6 +467,8 @@ export class P2PSwitch implements Switch {
   async #doRemove(peer: SwitchPeer, reason: Error | undefined, flush: boolean): Promise<void> {
     const closing = peer.stop(reason, { flush })
     this.#track(closing)
+    // Stopped from inside a reactor's addPeer: let the admission finish and announce the peer.
+    if (this.#adding.has(peer)) await Promise.resolve()
     if (flush) await closing
     for (const r of this.#registry.list()) {
       try {

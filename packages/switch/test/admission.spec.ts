@@ -289,10 +289,17 @@ describe('removal', () => {
     const r3 = new RecordingReactor('r3', [0x22])
     const { sw } = await make({ reactors: [r1, r2, r3] })
     const reasons: Array<Error | undefined> = []
-    sw.events.addEventListener('peer:remove', (e) => reasons.push(e.detail.reason))
+    const order: string[] = []
+    sw.events.addEventListener('peer:add', () => order.push('add'))
+    sw.events.addEventListener('peer:remove', (e) => {
+      order.push('remove')
+      reasons.push(e.detail.reason)
+    })
     const p = await sw.addPeer(new FakeConnection(false))
+    await until(() => reasons.length === 1, 'removal')
     expect(p.signal.aborted).toBe(true)
     expect(reasons.map((e) => e?.message)).toEqual(['add failed'])
+    expect(order).toEqual(['add', 'remove'])
     expect(r3.kinds()).toEqual(['init', 'remove'])
     expect(sw.peers().size).toBe(0)
   })
