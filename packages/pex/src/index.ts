@@ -30,6 +30,7 @@ import {
 } from '@p2p/types'
 import { type PexConfig, PexReactor } from './pex-reactor.js'
 
+export { type CrawlOptions, type CrawlRecord, type CrawlResult, crawl } from './crawler.js'
 export { type Freshness, LivenessRecord } from './liveness.js'
 export {
   type DecodeOptions,

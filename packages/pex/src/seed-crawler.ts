@@ -149,10 +149,16 @@ export class SeedCrawler {
         return
       }
       host.log('crawl dial to %s failed: %s', key, err)
-      host.book.markAttempt(addr)
-      bounded(this.#attempts, key, { count: (attempts?.count ?? 0) + 1, last: host.now() }, options.maxCrawlRecords)
       host.liveness.failed(addr, host.now())
       host.onDial?.('failed')
+      if (err instanceof Error && err.name === 'AuthFailureError') {
+        // Someone else's key at that address: Go bans it and forgets the attempts.
+        host.book.markBad(addr, options.banMs)
+        this.#attempts.delete(key)
+        return
+      }
+      host.book.markAttempt(addr)
+      bounded(this.#attempts, key, { count: (attempts?.count ?? 0) + 1, last: host.now() }, options.maxCrawlRecords)
       return
     } finally {
       clearTimeout(timer)

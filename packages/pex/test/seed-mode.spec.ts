@@ -1,4 +1,4 @@
-import { AbortError, DialError, type NetAddress } from '@p2p/types'
+import { AbortError, AuthFailureError, DialError, type NetAddress } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { decodePexMessage, encodePexAddrs, encodePexRequest, type PexInit, pex } from '../src/index.js'
 import { book, FakeDialer, FakePeer, FakeSwitch, someAddr } from './helpers/fakes.js'
@@ -118,6 +118,19 @@ describe('seed mode: crawling (pex_reactor_test.go, pex-protocol.md)', () => {
     vi.advanceTimersByTime(5_000)
     await crawler.crawl(a, signal)
     expect(crawler.attemptsToDial(a)).toBe(0)
+  })
+
+  it('a crawl dial that reaches another key (AuthFailureError) bans the address and clears its attempts', async () => {
+    const s = seed({ minTimeBetweenCrawlsMs: 0 })
+    const a = someAddr(1)
+    s.add(a)
+    s.reactor.crawler?.setAttempts(a, 3, Date.now() - 1e9)
+    ;(s.dialer as { onDial: unknown }).onDial = async () => {
+      throw new AuthFailureError(a.id, 'ff'.repeat(20))
+    }
+    await s.reactor.crawler?.crawl(a, new AbortController().signal)
+    expect(s.book.isBanned(a)).toBe(true)
+    expect(s.reactor.crawler?.attemptsToDial(a)).toBe(0)
   })
 
   it('TestPEXReactorSeedMode: peers are hung up on once connected for the disconnect wait', async () => {
