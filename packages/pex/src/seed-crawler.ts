@@ -148,6 +148,11 @@ export class SeedCrawler {
         if (p !== undefined) host.requestAddrs(p)
         return
       }
+      // The dialer refused before opening a socket (its own back-off, a ban): says nothing of liveness.
+      if (err instanceof Error && err.name === 'DialSkippedError') {
+        host.onDial?.('skipped')
+        return
+      }
       host.log('crawl dial to %s failed: %s', key, err)
       host.liveness.failed(addr, host.now())
       host.onDial?.('failed')
@@ -157,7 +162,8 @@ export class SeedCrawler {
         this.#attempts.delete(key)
         return
       }
-      host.book.markAttempt(addr)
+      // The attempt itself is the dialer's to record in the book (the peer manager does, with
+      // its back-off); counting here keeps Go's crawl limits whatever the dialer is.
       bounded(this.#attempts, key, { count: (attempts?.count ?? 0) + 1, last: host.now() }, options.maxCrawlRecords)
       return
     } finally {

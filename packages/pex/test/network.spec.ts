@@ -5,8 +5,8 @@ import { handles, type PexNode, pexNode, sleep, until } from './helpers/network.
 
 /*
  * Real nodes on loopback TCP (SecretConnection, MConnection, switch, book, PEX). Whom to dial is
- * the peer manager's job; until it exists, a minimal dialer below stands in: dial an address
- * picked from the book, or the seed when the book has nothing to offer.
+ * the peer manager's job: where a test needs dialing, the real `@p2p/peer-manager` runs (and is
+ * PEX's dialer), with its periods scaled down.
  */
 
 const nodes: PexNode[] = []
@@ -19,50 +19,14 @@ async function node(...args: Parameters<typeof pexNode> extends [string, ...infe
   return n
 }
 
+/** Peer-manager options scaled down for a test network. */
+const pm = { ensurePeersPeriodMs: 200, dialBackoffBaseMs: 100, dialBackoffJitterMs: 50, minRedialIntervalMs: 100, seedFollowUpMs: 500 }
+
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()))
 })
 
-/** The stand-in for the peer manager: keeps `want` outbound peers, from the book or the seed. */
-function dialLoop(n: PexNode, signal: AbortSignal, o: { seed?: NetAddress; want: number }): Promise<void> {
-  let lastSeedDial = 0
-  return (async () => {
-    while (!signal.aborted) {
-      const peers = n.sw.peers()
-      const outbound = peers.list().filter((p) => p.outbound && p.id !== o.seed?.id).length
-      if (outbound < o.want) {
-        const pick = n.book.pickAddress(50)
-        let target: NetAddress | undefined
-        if (pick !== undefined && !peers.has(pick.id) && !n.sw.isDialing(pick.id)) target = pick
-        else if (o.seed !== undefined && !peers.has(o.seed.id) && Date.now() - lastSeedDial > 400) {
-          target = o.seed
-          lastSeedDial = Date.now()
-        }
-        if (target !== undefined) {
-          await n.sw.dialPeer(target, { signal }).catch(() => n.book.markAttempt(target))
-        }
-      }
-      await sleep(40)
-    }
-  })()
-}
-
 describe('PEX over loopback TCP', () => {
-  it('TestPEXReactorRunning: three nodes that know one address each all find each other', async () => {
-    const fast = { ensurePeersPeriodMs: 300, minSendIntervalMs: 100, random: () => 0 }
-    const [a, b, c] = [await node({ pex: fast }), await node({ pex: fast }), await node({ pex: fast })] as [PexNode, PexNode, PexNode]
-    a.book.addAddress(b.addr, b.addr)
-    b.book.addAddress(a.addr, a.addr)
-    c.book.addAddress(b.addr, b.addr)
-    const ctl = new AbortController()
-    const loops = [a, b, c].map((n) => dialLoop(n, ctl.signal, { want: 2 }))
-    await until(() => [a, b, c].every((n) => n.sw.peers().size >= 2), 'every node with 2 peers')
-    ctl.abort()
-    await Promise.all(loops)
-    // A learnt C's address through PEX: it was in no book but C's own.
-    expect(a.book.has(c.addr) || a.sw.peers().has(c.addr.id)).toBe(true)
-  })
-
   it('a request over the wire is answered with the book; the asker keeps the addresses', async () => {
     const a = await node()
     const b = await node()
@@ -109,7 +73,7 @@ describe('PEX over loopback TCP', () => {
     expect(client.removed.at(-1)?.peer.id).toBe(seed.addr.id)
   })
 
-  it('a 20-node network bootstraps from one seed; the seed ends with every address and never hands out the dead third', async () => {
+  it('a 20-node network bootstraps from one seed through the peer manager; the seed ends with every address and never hands out the dead third', async () => {
     const seed = await node({
       pex: {
         seedMode: true,
@@ -120,13 +84,17 @@ describe('PEX over loopback TCP', () => {
         minReceiveIntervalMs: 200,
         freshnessWindowMs: 1_500,
         crawlDialTimeoutMs: 1_000
-      }
+      },
+      // A seed dials only to crawl: no outbound target of its own.
+      peerManager: { ...pm, maxOutboundPeers: 0 }
     })
-    const opts = { pex: { ensurePeersPeriodMs: 600, minSendIntervalMs: 250 } }
+    const seedString = `${seed.addr.id}@${seed.addr.ip}:${seed.addr.port}`
+    const opts = {
+      pex: { ensurePeersPeriodMs: 600, minSendIntervalMs: 250 },
+      peerManager: { ...pm, maxOutboundPeers: 3, seeds: [seedString] }
+    }
     const network: PexNode[] = []
     for (let i = 0; i < 20; i++) network.push(await node(opts))
-    const ctl = new AbortController()
-    const loops = network.map((n) => dialLoop(n, ctl.signal, { seed: seed.addr, want: 3 }))
     const ids: string[] = network.map((n) => n.addr.id)
     await until(() => ids.every((id) => seed.book.has({ id } as unknown as NetAddress)), 'the seed knows every node', 30_000)
     await until(
@@ -137,8 +105,6 @@ describe('PEX over loopback TCP', () => {
 
     // A third of the nodes die.
     const dead = network.slice(0, 7)
-    ctl.abort()
-    await Promise.all(loops)
     await Promise.all(dead.map((n) => n.stop()))
     const deadIds = new Set<string>(dead.map((n) => n.addr.id))
     await sleep(1_500 + 600)
@@ -158,6 +124,27 @@ describe('PEX over loopback TCP', () => {
     expect([...served].filter((id) => ids.includes(id)).length).toBe(13)
     expect([seed, ...network.slice(7)].flatMap((n) => n.removed.filter((r) => r.reason?.name === 'MisbehaviourError'))).toEqual([])
   }, 60_000)
+})
+
+describe('PEX with the real peer manager as the dialer', () => {
+  it('TestPEXReactorRunning: three nodes that know one address each all find each other', async () => {
+    const fast = { ensurePeersPeriodMs: 300, minSendIntervalMs: 100 }
+    const opts = { pex: fast, peerManager: { ...pm, maxOutboundPeers: 2 } }
+    const [a, b, c] = [await node(opts), await node(opts), await node(opts)] as [PexNode, PexNode, PexNode]
+    a.book.addAddress(b.addr, b.addr)
+    b.book.addAddress(a.addr, a.addr)
+    c.book.addAddress(b.addr, b.addr)
+    await until(() => [a, b, c].every((n) => n.sw.peers().size >= 2), 'every node with 2 peers')
+  })
+
+  it('TestPEXReactorUsesSeedsIfNeeded + ConnectionSpeedForPeerReceivedFromSeed: an empty node reaches the seed, then a peer the seed knows', async () => {
+    const seed = await node({ pex: { seedMode: true, crawlPeriodMs: 200, minTimeBetweenCrawlsMs: 200 }, peerManager: { ...pm, maxOutboundPeers: 0 } })
+    const p = await node({ pex: { ensurePeersPeriodMs: 60_000 } })
+    seed.book.addAddress(p.addr, seed.addr)
+    await until(() => seed.reactor?.liveness.freshness(p.addr, Date.now()) === 'verified', 'the seed verified P')
+    const fresh = await node({ pex: { ensurePeersPeriodMs: 60_000 }, peerManager: { ...pm, seeds: [`${seed.addr.id}@${seed.addr.ip}:${seed.addr.port}`] } })
+    await until(() => fresh.sw.peers().has(p.addr.id), 'the new node connected to P', 10_000)
+  })
 })
 
 describe('PEX over loopback TCP: the seed answers what a Go peer expects (facts §8.6)', () => {

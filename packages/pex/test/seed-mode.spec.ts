@@ -1,4 +1,4 @@
-import { AbortError, AuthFailureError, DialError, type NetAddress } from '@p2p/types'
+import { AbortError, AuthFailureError, DialError, DialSkippedError, type NetAddress } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { decodePexMessage, encodePexAddrs, encodePexRequest, type PexInit, pex } from '../src/index.js'
 import { book, FakeDialer, FakePeer, FakeSwitch, someAddr } from './helpers/fakes.js'
@@ -102,7 +102,8 @@ describe('seed mode: crawling (pex_reactor_test.go, pex-protocol.md)', () => {
     expect(crawler.attemptsToDial(a)).toBe(0)
     await crawler.crawl(a, signal)
     expect(crawler.attemptsToDial(a)).toBe(1)
-    expect(s.book.knownAddresses().find((k) => k.addr.id === a.id)?.attempts).toBe(1)
+    // The book's attempt count is the dialer's to keep (the peer manager's); not counted twice.
+    expect(s.book.knownAddresses().find((k) => k.addr.id === a.id)?.attempts).toBe(0)
     await crawler.crawl(a, signal)
     expect(s.dialer.dialed).toHaveLength(1)
     expect(crawler.attemptsToDial(a)).toBe(1)
@@ -131,6 +132,21 @@ describe('seed mode: crawling (pex_reactor_test.go, pex-protocol.md)', () => {
     await s.reactor.crawler?.crawl(a, new AbortController().signal)
     expect(s.book.isBanned(a)).toBe(true)
     expect(s.reactor.crawler?.attemptsToDial(a)).toBe(0)
+  })
+
+  it('a dial the dialer skips (its back-off, a ban) is neither an attempt nor a sign of death', async () => {
+    const s = seed({ minTimeBetweenCrawlsMs: 0 })
+    const a = someAddr(1)
+    s.add(a)
+    s.alive.add(a.id)
+    await s.reactor.crawler?.crawl(a, new AbortController().signal)
+    s.sw.stopPeer(s.sw.map.get(a.id) as FakePeer, undefined)
+    ;(s.dialer as { onDial: unknown }).onDial = async () => {
+      throw new DialSkippedError('backoff', `${a.ip}:${a.port}`)
+    }
+    await s.reactor.crawler?.crawl(a, new AbortController().signal)
+    expect(s.reactor.crawler?.attemptsToDial(a)).toBe(0)
+    expect(s.reactor.liveness.freshness(a, Date.now())).toBe('verified')
   })
 
   it('TestPEXReactorSeedMode: peers are hung up on once connected for the disconnect wait', async () => {

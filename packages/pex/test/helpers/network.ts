@@ -1,5 +1,6 @@
 import { addrBook, type BucketedAddrBook } from '@p2p/addrbook'
 import { generateNodeKey } from '@p2p/config'
+import { type DefaultPeerManager, peerManager, type PeerManagerInit } from '@p2p/peer-manager'
 import { p2pSwitch } from '@p2p/switch'
 import { tcpTransport } from '@p2p/transport'
 import type {
@@ -25,6 +26,7 @@ export interface PexNode {
   info(): NodeInfo
   /** Every `peer:remove` the switch emitted. */
   readonly removed: PeerRemovedDetail[]
+  readonly manager: DefaultPeerManager | undefined
   stop(): Promise<void>
 }
 
@@ -35,6 +37,8 @@ export interface PexNodeOptions {
   network?: string
   /** Go `addr_book_strict` for the node's book (default false: loopback addresses allowed). */
   strict?: boolean
+  /** Run the real peer manager (also PEX's dialer) with these options. */
+  peerManager?: PeerManagerInit
 }
 
 /** A dialer over the switch, as the peer manager would give PEX (no backoff, no policy). */
@@ -65,18 +69,23 @@ export async function pexNode(host: string, o: PexNodeOptions = {}): Promise<Pex
   const addr = transport.listenAddress()
   info = { ...info, listenAddr: `tcp://${addr.ip}:${addr.port}` }
   const book = addrBook({ strict: o.strict ?? false })({})
-  let sw: Switch | undefined
-  const reactor = o.reactors === undefined ? pex(o.pex)({ addrBook: book, dialer: switchDialer(() => sw as Switch) }) : undefined
-  sw = p2pSwitch({ allowDuplicateIp: true, maxInboundPeers: 100, maxOutboundPeers: 100 })({
+  let manager: DefaultPeerManager | undefined
+  const sw: Switch = p2pSwitch({ allowDuplicateIp: true, maxInboundPeers: 100, maxOutboundPeers: 100 })({
     transport,
     nodeInfo: () => info,
     addrBook: book
   })
+  if (o.peerManager !== undefined) {
+    manager = peerManager({ allowDuplicateIp: true, ...o.peerManager })({ switch: sw, addrBook: book })
+  }
+  const dialer = manager ?? switchDialer(() => sw)
+  const reactor = o.reactors === undefined ? pex(o.pex)({ addrBook: book, dialer }) : undefined
   book.addOurAddress(addr)
   for (const r of o.reactors ?? [reactor as PexReactor]) sw.addReactor(r)
   const removed: PeerRemovedDetail[] = []
   sw.events.addEventListener('peer:remove', (e) => removed.push(e.detail))
   await sw.start()
+  await manager?.start()
   const s = sw
   let stopped = false
   return {
@@ -88,9 +97,11 @@ export async function pexNode(host: string, o: PexNodeOptions = {}): Promise<Pex
     addr,
     info: () => info,
     removed,
+    manager,
     async stop() {
       if (stopped) return
       stopped = true
+      await manager?.stop()
       await s.stop()
       await transport.stop()
     }
