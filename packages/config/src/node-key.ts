@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto'
 import { inspect } from 'node:util'
-import { InvalidArgumentError, type NodeID, type NodeKey, nodeIdFromPublicKey } from '@p2p/types'
+import { InvalidArgumentError, type NodeID, type NodeKey, nodeIdFromPublicKey, verifyEd25519 } from '@p2p/types'
 
 /** Length of an ed25519 seed (the private key as RFC 8032 defines it). */
 export const ED25519_SEED_LENGTH = 32
@@ -92,22 +92,8 @@ export class Ed25519NodeKey implements NodeKey {
   }
 }
 
-/**
- * Checks an ed25519 signature with `node:crypto`. Returns false (never throws) for keys or
- * signatures of the wrong length.
- */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH || signature.length !== 64) return false
-  const spki = new Uint8Array(SPKI_ED25519_HEADER_LENGTH + ED25519_PUBLIC_KEY_LENGTH)
-  spki.set([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
-  spki.set(publicKey, SPKI_ED25519_HEADER_LENGTH)
-  try {
-    const key = createPublicKey({ key: Buffer.from(spki.buffer), format: 'der', type: 'spki' })
-    return cryptoVerify(null, message, key, signature)
-  } catch {
-    return false
-  }
-}
+/** Checks an ed25519 signature as Go does; the one shared copy lives in `@p2p/types`. */
+export { verifyEd25519 }
 
 /** The node key of a 32-byte ed25519 seed (Go's `ed25519.NewKeyFromSeed`). */
 export function nodeKeyFromSeed(seed: Uint8Array): Ed25519NodeKey {

@@ -16,6 +16,7 @@
 export * from './addrbook.js'
 export * from './channel.js'
 export * from './connection.js'
+export * from './ed25519.js'
 export * from './errors.js'
 export * from './events.js'
 export * from './filters.js'

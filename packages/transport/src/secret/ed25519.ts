@@ -1,6 +1,6 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { nodeIdFromPublicKey, type NodeKey } from '@p2p/types'
+import { nodeIdFromPublicKey, type NodeKey, verifyEd25519 } from '@p2p/types'
 
 /** The libsodium calls used here (sodium-native, an optional dependency). */
 interface SodiumSign {
@@ -29,28 +29,14 @@ export function useEd25519Backend(name: 'sodium-native' | 'node:crypto'): void {
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
 
 /**
- * Go's `crypto/ed25519` verification through OpenSSL: cofactorless, S < L, any encoding of A
- * that decodes (small-order keys included). False on any malformed input.
- */
-function opensslVerify(publicKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
-  try {
-    // JWK, not DER: OpenSSL 3's DER decoder costs ~60 µs, JWK ~5 µs.
-    const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url')
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' })
-    return verify(null, message, key, sig)
-  } catch {
-    return false
-  }
-}
-
-/**
  * Ed25519 verification of `sig` over `message` by the 32-byte `publicKey`, accepting exactly
  * what Go's `crypto/ed25519` accepts. False on any malformed input.
  *
  * libsodium answers first when it loads (≈ 2.5× faster, no key import). It accepts a subset of
  * what Go accepts (it also refuses small-order and non-canonical keys and R), and never more:
  * both check [S]B = R + [k]A cofactorless with a canonical S. So its "yes" is final, and only its
- * "no" is asked again of OpenSSL, which gives Go's answer on the edge cases.
+ * "no" is asked again of `verifyEd25519` from `@p2p/types` (OpenSSL), which gives Go's answer on
+ * the edge cases.
  */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false
@@ -61,7 +47,7 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, sig: U
       // fall through to OpenSSL
     }
   }
-  return opensslVerify(publicKey, message, sig)
+  return verifyEd25519(publicKey, message, sig)
 }
 
 /**
