@@ -35,6 +35,12 @@ import { firstBytes, type InboundSlot, InboundSlots } from './inbound-slots.js'
 export interface TcpTransportInit {
   /** `host:port` to listen on (port 0 picks one). Default `0.0.0.0:26656` (Go `laddr`). */
   listen?: string
+  /**
+   * Dial only (a crawler): `start` opens no listener (`listen` is ignored), `accept` yields
+   * nothing and `listenAddress` throws `NotStartedError`. Go's `MultiplexTransport.Dial` works
+   * without `Listen` too. Default false.
+   */
+  dialOnly?: boolean
   /** TCP connect timeout. Go hard-codes 1 s (config `dial_timeout` is not wired in v0.34). */
   dialTimeoutMs?: number
   /** Secret-handshake deadline. Go hard-codes 3 s (config `handshake_timeout` is not wired). */
@@ -68,6 +74,7 @@ export interface TcpTransportInit {
 
 export const TCP_TRANSPORT_DEFAULTS = {
   listen: '0.0.0.0:26656',
+  dialOnly: false,
   dialTimeoutMs: 1000,
   handshakeTimeoutMs: 3000,
   nodeInfoTimeoutMs: 3000,
@@ -112,6 +119,8 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   /** Per-dial controllers, aborted by `stop` (one listener per connection, not per shared signal). */
   readonly #dials = new Set<AbortController>()
   #server: Server | undefined
+  /** Set by `start`, cleared by `stop`; with `listen: false` there is no server. */
+  #started = false
   #queue = new AcceptQueue()
   #address: NetAddress | undefined
 
@@ -138,9 +147,14 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   }
 
   async start(): Promise<void> {
-    if (this.#server !== undefined) return
-    const { host, port } = splitHostPort(this.#opts.listen)
+    if (this.#started) return
     this.#queue = new AcceptQueue()
+    if (this.#opts.dialOnly) {
+      this.#queue.end()
+      this.#started = true
+      return
+    }
+    const { host, port } = splitHostPort(this.#opts.listen)
     const server = createServer({ noDelay: true, pauseOnConnect: true })
     if (this.#opts.maxInboundConnections > 0) server.maxConnections = this.#opts.maxInboundConnections
     server.on('connection', (socket) => this.#onInbound(socket))
@@ -153,20 +167,22 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     })
     server.on('error', (err) => this.#log.error('listener error %s', err.message))
     this.#server = server
+    this.#started = true
     const bound = server.address()
     if (bound === null || typeof bound === 'string') throw new DialError(this.#opts.listen, 'listener has no TCP address')
     this.#address = createNetAddress(this.#components.nodeKey.id, bound.address, bound.port)
   }
 
   async stop(): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
     const server = this.#server
-    if (server === undefined) return
     this.#server = undefined
     this.#slots.abortAll()
     for (const c of this.#dials) c.abort()
     this.#dials.clear()
     const unclaimed = this.#queue.end()
-    const closing = new Promise<void>((resolve) => server.close(() => resolve()))
+    const closing = new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())))
     await Promise.all([...unclaimed.map((c) => c.close()), this.#upgrader.closeAll()])
     await closing
   }
@@ -181,7 +197,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   }
 
   async dial(addr: NetAddress, options: AbortOptions = {}): Promise<PeerConnection> {
-    if (this.#server === undefined) throw new NotStartedError('transport is not started')
+    if (!this.#started) throw new NotStartedError('transport is not started')
     if (options.signal?.aborted === true) throw new AbortError()
     const remote = socketKey(addr.ip, addr.port)
     if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote, id: addr.id })
