@@ -26,8 +26,7 @@ function goRound(x: number): number {
 export class FlowRate {
   private readonly now: () => number
   private readonly origin: number
-  /** Bytes counted in completed samples. */
-  private doneBytes = 0
+
   /** Bytes counted in the current sample. */
   private sampleBytes = 0
   /** Start of the current sample, in rounded clock time. */
@@ -37,11 +36,6 @@ export class FlowRate {
     this.now = now
     this.origin = this.roundedNow()
     this.sampleStart = 0
-  }
-
-  /** Total bytes recorded. */
-  get total(): number {
-    return this.doneBytes + this.sampleBytes
   }
 
   /** Go's `clock()`: milliseconds since creation, rounded to the clock granularity. */
@@ -57,7 +51,6 @@ export class FlowRate {
   private tick(): number {
     const now = this.clock()
     if (now - this.sampleStart >= FLOW_SAMPLE_PERIOD_MS) {
-      this.doneBytes += this.sampleBytes
       this.sampleBytes = 0
       this.sampleStart = now
     }

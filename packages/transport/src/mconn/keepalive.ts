@@ -1,10 +1,12 @@
+import { repeatingTask } from '@p2p/types'
+
 /**
  * Ping / pong timing (Go's `pingTimer` and `pongTimer`): every `pingIntervalMs` ms `sendPing` runs
  * and a `pongTimeoutMs` timer starts; any pong stops it, and if it fires `onTimeout` runs. Pings
  * answered, unsolicited pongs and pong floods are the connection's business, not this class's.
  */
 export class KeepAlive {
-  private pingTimer: ReturnType<typeof setInterval> | undefined
+  private pinging: AbortController | undefined
   private pongTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
@@ -14,14 +16,10 @@ export class KeepAlive {
     private readonly onTimeout: () => void
   ) {}
 
-  /** True while a pong is awaited. */
-  get awaitingPong(): boolean {
-    return this.pongTimer !== undefined
-  }
-
   start(): void {
-    if (this.pingTimer !== undefined) return
-    this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs)
+    if (this.pinging !== undefined) return
+    this.pinging = new AbortController()
+    repeatingTask(() => this.ping(), { intervalMs: this.pingIntervalMs, signal: this.pinging.signal })
   }
 
   private ping(): void {
@@ -46,10 +44,8 @@ export class KeepAlive {
   }
 
   stop(): void {
-    if (this.pingTimer !== undefined) {
-      clearInterval(this.pingTimer)
-      this.pingTimer = undefined
-    }
+    this.pinging?.abort()
+    this.pinging = undefined
     this.clearPongTimer()
   }
 }

@@ -24,8 +24,4 @@ export class ConnSet {
   delete(remote: string): void {
     this.#byAddr.delete(remote)
   }
-
-  get size(): number {
-    return this.#byAddr.size
-  }
 }
