@@ -91,8 +91,11 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
   if (!(target >= 1 && target <= o.nodes - 1)) throw new RangeError(`target must be between 1 and ${o.nodes - 1} (nodes - 1)`)
   const logger = o.logger ?? disabledComponentLogger()
   const layerOptions = {
-    pex: { ensurePeersPeriodMs: o.periodMs },
-    peerManager: { ensurePeersPeriodMs: o.periodMs },
+    // a seed crawls (and so verifies the addresses it hands out) every period, not every 30 s
+    pex: { ensurePeersPeriodMs: o.periodMs, crawlPeriodMs: o.periodMs },
+    // every node shares this process's one thread: fewer handshakes at once, and more time for each
+    peerManager: { ensurePeersPeriodMs: o.periodMs, maxDialsInFlight: 3 },
+    transport: { handshakeTimeoutMs: 10_000, nodeInfoTimeoutMs: 10_000 },
     // one IP for every node: lift Go's per-group cap on outbound peers, meant for the internet
     dialStrategy: { maxPerGroup: o.nodes + o.seeds }
   }
@@ -108,7 +111,8 @@ export async function runTestnet(options: TestnetOptions = {}): Promise<TestnetR
   try {
     for (let i = 0; i < o.seeds; i++) {
       const node = await createNode({
-        config: { ...base, moniker: `seed${i}`, seedMode: true },
+        // every node asks the seed at once: room for all of them, not Go's 40
+        config: { ...base, moniker: `seed${i}`, seedMode: true, maxNumInboundPeers: o.nodes + o.seeds, maxNumOutboundPeers: o.nodes + o.seeds },
         nodeKey: generateNodeKey(),
         network: o.chainId,
         logger,
