@@ -1,3 +1,4 @@
+import { addrBook } from '@p2p/addrbook'
 import { generateNodeKey } from '@p2p/config'
 import { netAddressString } from '@p2p/types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +13,8 @@ async function httpNode(i: number): Promise<NodeWithHttp> {
     config: { listenAddress: `tcp://127.0.0.${i}:0`, addrBookStrict: false, allowDuplicateIp: true, moniker: `n${i}` },
     nodeKey: generateNodeKey(),
     network: 'observe-chain',
+    // no home: keep the book in memory
+    addrBook: (c) => addrBook({ strict: false })(c),
     pex: false,
     peerManager: false,
     http: { listen: '127.0.0.1:0' }

@@ -1,0 +1,95 @@
+import { Writable } from 'node:stream'
+import { randomBytes } from 'node:crypto'
+import { addrBook } from '@p2p/addrbook'
+import { nodeKeyFromSeed } from '@p2p/config'
+import { BaseReactor } from '@p2p/switch'
+import { type ChannelDescriptor, createNetAddress, type Envelope, MisbehaviourError } from '@p2p/types'
+import { describe, expect, it } from 'vitest'
+import { createNode, nodeLogger, type P2PNode } from '../src/index.js'
+import { until } from './observability-network.js'
+
+const CH = 0x71
+
+class Sink extends BaseReactor {
+  readonly name = 'sink'
+  got = 0
+  channels(): ChannelDescriptor[] {
+    return [{ id: CH, priority: 1 }]
+  }
+  receive(_e: Envelope): void {
+    this.got++
+  }
+}
+
+/** Every JSON log line written, parsed. */
+function capture(): { stream: Writable; lines: Array<Record<string, unknown>>; text: () => string } {
+  let buf = ''
+  const lines: Array<Record<string, unknown>> = []
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      buf += chunk.toString()
+      let nl = buf.indexOf('\n')
+      while (nl >= 0) {
+        lines.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>)
+        buf = buf.slice(nl + 1)
+        nl = buf.indexOf('\n')
+      }
+      cb()
+    }
+  })
+  return { stream, lines, text: () => lines.map((l) => JSON.stringify(l)).join('\n') }
+}
+
+describe('logs of a node at trace level', () => {
+  it('are JSON lines per component and never carry a key, a payload or a secret', async () => {
+    const log = capture()
+    const logger = nodeLogger({ level: 'trace', format: 'json', destination: log.stream })
+    const seeds = [randomBytes(32), randomBytes(32)]
+    const keys = seeds.map((s) => nodeKeyFromSeed(Uint8Array.from(s)))
+    const sinks = [new Sink(), new Sink()]
+    const nodes: P2PNode[] = []
+    for (const [i, nodeKey] of keys.entries()) {
+      nodes.push(
+        await createNode({
+          config: { listenAddress: `tcp://127.0.0.${i + 1}:0`, addrBookStrict: false, allowDuplicateIp: true },
+          nodeKey,
+          network: 'log-chain',
+          // no home: keep the book in memory
+          addrBook: (c) => addrBook({ strict: false })(c),
+          pex: false,
+          peerManager: false,
+          reactors: [sinks[i]!],
+          logger
+        })
+      )
+    }
+    const [a, b] = nodes as [P2PNode, P2PNode]
+    try {
+      await a.start()
+      await b.start()
+      const peer = await a.components.switch.dialPeer(b.listenAddress())
+      // a payload with a marker that must never reach a log line, in any encoding
+      const marker = Buffer.from('PAYLOAD-MARKER-0123456789')
+      for (let i = 0; i < 5; i++) await peer.send(CH, marker)
+      await until(() => sinks[1]!.got === 5, 5000, 'the payload delivered')
+      // a dial failure and a misbehaving peer
+      await a.components.switch.dialPeer(createNetAddress('ee'.repeat(20), '127.0.0.9', 9)).catch(() => {})
+      a.components.switch.stopPeer(peer, new MisbehaviourError('bad-message', 'test misbehaviour'))
+      await until(() => b.components.switch.peers().size === 0, 5000, 'the peer removed')
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+    const text = log.text()
+    // OBS_DUMP_LOGS=1 prints the lines (what the report on log content was made from)
+    if (process.env.OBS_DUMP_LOGS === '1') console.log(log.lines.map((l) => `${l.component} ${l.level} ${l.msg}`).join('\n'))
+    const components = new Set(log.lines.map((l) => l.component))
+    for (const c of ['p2p:switch', 'p2p:node']) expect(components, c).toContain(c)
+    for (const l of log.lines) expect(typeof l.level === 'number' && typeof l.msg === 'string' && typeof l.time === 'number').toBe(true)
+    // nothing secret or payload-like, as text, hex or base64
+    const marker = Buffer.from('PAYLOAD-MARKER-0123456789')
+    for (const secret of [marker, ...seeds]) {
+      for (const enc of ['utf8', 'hex', 'base64'] as const) expect(text).not.toContain(secret.toString(enc).slice(0, 24))
+    }
+  })
+})
