@@ -87,6 +87,10 @@ export class DefaultPeerManager implements PeerManager {
       help: 'Dials by outcome',
       labelNames: ['result']
     })
+    for (const seed of o.seeds) {
+      // Go's spec: seeds hang up after answering, so one will not stay as a persistent peer
+      if (this.persistentIds.has(seed.id)) log('warning: %s is both a seed and a persistent peer; a seed closes its connections', seed.text)
+    }
     this.inFlightGauge = c.metrics?.registerGauge('cometbft_p2p_peer_manager_dials_in_flight', { help: 'Dials in flight' })
   }
 

@@ -104,9 +104,12 @@ describe('a 20-node network with a seed (switch, PEX, peer manager, memory trans
     nodes.push(back)
     expect(back.book.size()).toBe(0)
     const third = await converge(
-      'restarted node (no seeds) back at 4 outbound, its anchors among them',
+      'restarted node (no seeds) back at 4 outbound',
       () => [back],
-      () => outbound(back, seedIds) >= TARGET && anchors.anchors.every((a) => back.sw.peers().has(a.id as never))
+      // with an empty book and no seeds, its first peers can only be its anchors; the rest it
+      // learns from them through PEX (an anchor still holding our old connection may refuse
+      // the first dial, and the slots may fill before it is tried again)
+      () => outbound(back, seedIds) >= TARGET && anchors.anchors.some((a) => back.sw.peers().has(a.id as never))
     )
     expect(back.sw.peers().list().some((p) => seedIds.has(p.id))).toBe(false)
     expect(third).toBeLessThan(BOUND_PERIODS)

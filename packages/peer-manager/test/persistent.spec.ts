@@ -148,6 +148,26 @@ describe('persistent peers', () => {
     expect(sw.dials.length).toBeLessThan(30)
   })
 
+  it('with a maximum dial period, redials never stop and no pause exceeds it (persistent_peers_max_dial_period)', async () => {
+    const friend = loopback(12)
+    const { sw, manager } = open({ persistentPeers: [entry(friend)], maxOutboundPeers: 0, persistentBackoffMaxMs: 60_000, persistentBackoffJitterMs: 3000 })
+    await manager.start()
+    await vi.advanceTimersByTimeAsync(6 * HOUR)
+    const at = sw.dials.map((d) => d.at)
+    expect(at.length).toBeGreaterThan(300)
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(63_000)
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(60_000)
+  })
+
+  it('a peer that is both a seed and persistent is warned about', () => {
+    const lines: string[] = []
+    const log = Object.assign((f: string, ...a: unknown[]) => lines.push([f, ...a].join(' ')), { error: () => {}, trace: () => {}, enabled: true })
+    const friend = loopback(13)
+    peerManager({ persistentPeers: [entry(friend)], seeds: [entry(friend)] })({ switch: new FakeSwitch(), addrBook: rig().book, logger: { forComponent: () => log } })
+    expect(lines.some((l) => l.includes('both a seed and a persistent peer'))).toBe(true)
+  })
+
   it('a stable connection resets the back-off', async () => {
     const friend = loopback(10)
     const { sw, manager } = open({ persistentPeers: [entry(friend)], maxOutboundPeers: 0, flapWindowMs: 10_000 })
