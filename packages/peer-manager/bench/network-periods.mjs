@@ -16,10 +16,13 @@ for (let i = 0; i < runs; i++) {
       encoding: 'utf8'
     })
     const text = `${out.stdout}${out.stderr}`
-    for (const m of text.matchAll(/\[peer-manager network[^\]]*\] ([^:]+): ([\d.]+) periods/g)) {
-      ;(results[variant][m[1]] ??= []).push(Number(m[2]))
+    const add = (key, value) => {
+      const list = results[variant][key] ?? []
+      list.push(value)
+      results[variant][key] = list
     }
-    if (out.status !== 0) (results[variant].failed ??= []).push(1)
+    for (const m of text.matchAll(/\[peer-manager network[^\]]*\] ([^:]+): ([\d.]+) periods/g)) add(m[1], Number(m[2]))
+    if (out.status !== 0) add('failed', 1)
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
