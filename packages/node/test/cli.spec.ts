@@ -92,3 +92,23 @@ describe('p2p-node CLI', () => {
     expect(await readFile(keyFile, 'utf8')).toBe('garbage')
   })
 })
+
+describe('describeError', () => {
+  it('one line, the exit code by kind, the moved-aside file named once', async () => {
+    const { describeError } = await import('../src/cli/describe-error.js')
+    const { ConfigError, CorruptFileError } = await import('@p2p/types')
+    expect(describeError(new ConfigError('p2p.laddr', 'bad\n  value'))).toEqual({ message: 'bad value', exitCode: 3 })
+    const moved = new CorruptFileError('/h/addrbook.json', 'addrbook /h/addrbook.json is not JSON; moved it to /h/x', { movedTo: '/h/x' })
+    expect(describeError(moved).message).toBe('addrbook /h/addrbook.json is not JSON; moved it to /h/x')
+    const quiet = new CorruptFileError('/h/addrbook.json', 'addrbook /h/addrbook.json is not JSON', { movedTo: '/h/x' })
+    expect(describeError(quiet).message).toBe('addrbook /h/addrbook.json is not JSON (the file was moved aside to /h/x, not overwritten)')
+    expect(describeError(Object.assign(new Error('accept'), { code: 'EMFILE' })).exitCode).toBe(4)
+    expect(describeError(new TypeError('boom'))).toEqual({ message: 'boom', exitCode: 1 })
+  })
+
+  it('--version prints the package version', async () => {
+    const r = await cli('--version')
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})

@@ -21,7 +21,7 @@ export function describeError(err: unknown): DescribedError {
   if (!(err instanceof Error)) return { message: String(err), exitCode: EXIT.FAILURE }
   let message = err.message.replace(/\s*\n\s*/g, ' ').trim()
   const movedTo = (err as { movedTo?: unknown }).movedTo
-  if (typeof movedTo === 'string') message += ` (the file was moved aside to ${movedTo}, not overwritten)`
+  if (typeof movedTo === 'string' && !message.includes(movedTo)) message += ` (the file was moved aside to ${movedTo}, not overwritten)`
   if ((err as { resource?: unknown }).resource === true) return { message, exitCode: EXIT.RESOURCE }
   if (CONFIG_ERRORS.has(err.name)) return { message, exitCode: EXIT.CONFIG }
   const code = (err as { code?: unknown }).code

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { defaultP2PConfig, loadConfig, loadNodeKey } from '@p2p/config'
 import { ConfigError } from '@p2p/types'
 import { Command, CommanderError, Option } from 'commander'
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   program
     .description('A CometBFT v0.34 peer-to-peer node: join a network, run a seed, or watch a local testnet converge.')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)

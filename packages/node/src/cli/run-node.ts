@@ -57,7 +57,7 @@ export async function runNode(g: GlobalOptions, opts: RunNodeOptions, mode: 'sta
     await node.start()
     const info = node.nodeInfo()
     logger.info(
-      '%s %s (%s) on chain %s listening on %s; %d seeds, %d persistent peers, address book %s (%d addresses)',
+      '%s %s (%s) on chain %s listening on %s; %d seeds, %d persistent peers, address book %s (%s)',
       mode === 'seed' ? 'seed node' : 'node',
       node.id,
       info.moniker,
@@ -66,7 +66,7 @@ export async function runNode(g: GlobalOptions, opts: RunNodeOptions, mode: 'sta
       config.seeds.length,
       config.persistentPeers.length,
       config.addrBookFile,
-      node.components.addrBook.size()
+      addresses(node.components.addrBook.size())
     )
     if ('http' in node) {
       const { host, port } = (node as NodeWithHttp).http.address()
@@ -76,12 +76,14 @@ export async function runNode(g: GlobalOptions, opts: RunNodeOptions, mode: 'sta
     await aborted(watch.signal)
     await status
     await node.stop()
-    logger.info('stopped; address book saved to %s (%d addresses)', config.addrBookFile, node.components.addrBook.size())
+    logger.info('stopped; address book saved to %s (%s)', config.addrBookFile, addresses(node.components.addrBook.size()))
     return EXIT.OK
   } finally {
     watch.dispose()
   }
 }
+
+const addresses = (n: number): string => `${n} address${n === 1 ? '' : 'es'}`
 
 async function reportStatus(node: Awaited<ReturnType<typeof createNode>>, logger: NodeLogger, periodMs: number, signal: AbortSignal): Promise<void> {
   if (!(periodMs > 0)) return
