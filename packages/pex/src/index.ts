@@ -31,6 +31,7 @@ import {
 import { type PexConfig, PexReactor } from './pex-reactor.js'
 
 export { type CrawlOptions, type CrawlRecord, type CrawlResult, crawl } from './crawler.js'
+export * from './crawler/index.js'
 export { type Freshness, LivenessRecord } from './liveness.js'
 export {
   type DecodeOptions,
