@@ -184,6 +184,16 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
   const reactorComponents = (): ReactorComponents => ({ ...base, addrBook: book, ...(peerManager === undefined ? {} : { dialer: peerManager }) })
   if (factories.pex !== false && factories.pex !== undefined) reactors.push(factories.pex(reactorComponents()))
   for (const r of reactorFactories) reactors.push(typeof r === 'function' ? r(reactorComponents()) : r)
+  // A factory that returned nothing is a missing component too: say so before anything opens.
+  const built = { transport, addrBook: book, switch: sw, peerManager, dialStrategy, banList }
+  const empty = Object.entries(built)
+    .filter(([name, value]) => value == null && (factories as Record<string, unknown>)[name] !== false && (factories as Record<string, unknown>)[name] !== undefined)
+    .map(([name]) => `${name} (its factory returned nothing)`)
+  const ours = reactors.length - reactorFactories.length
+  reactors.forEach((r, i) => {
+    if (r == null) empty.push(i < ours ? 'pex (its factory returned nothing)' : `reactors[${i - ours}] (its factory returned nothing)`)
+  })
+  if (empty.length > 0) throw new MissingComponentError(empty)
   for (const r of reactors) sw.addReactor(r)
 
   info = makeNodeInfo({

@@ -242,3 +242,13 @@ describe('createNode with the default switch and PEX', () => {
     expect(handles()).toBeLessThanOrEqual(before)
   })
 })
+
+describe('createNode with a factory that returns nothing', () => {
+  it('is a MissingComponentError naming it, before anything is started', async () => {
+    const log: string[] = []
+    const err = await rejection(createNode(composed(log, { dialStrategy: () => undefined as unknown as DialStrategy, reactors: [() => undefined as unknown as ReturnType<typeof recordingReactor>] })))
+    expect(err.name).toBe('MissingComponentError')
+    expect(err.names).toEqual(['dialStrategy (its factory returned nothing)', 'reactors[0] (its factory returned nothing)'])
+    expect(log).not.toContain('addrBook start')
+  })
+})
