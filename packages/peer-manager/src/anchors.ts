@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { CorruptFileError, isNodeId, type NetAddress, netAddressFromProto, netAddressString } from '@p2p/types'
-import { moveAside, writeFileAtomic } from './atomic-file.js'
+import { moveAside, removeStaleTempFiles, writeFileAtomic } from '@p2p/types/fs'
 
 /** A larger anchors file is not ours. */
 const MAX_FILE_BYTES = 64 * 1024
@@ -16,6 +16,8 @@ interface AnchorsFile {
  * `CorruptFileError` (with `movedTo`) is thrown, so nothing replaces it silently.
  */
 export async function readAnchors(path: string, max: number, now: number): Promise<NetAddress[]> {
+  // temporary files of a writer killed mid-write
+  await removeStaleTempFiles(path)
   let text: string
   try {
     const buf = await readFile(path)
@@ -52,7 +54,8 @@ async function corrupt(path: string, err: unknown, now: number): Promise<never> 
 /** Writes the anchors atomically. */
 export async function writeAnchors(path: string, anchors: readonly NetAddress[]): Promise<void> {
   const data: AnchorsFile = { version: 1, anchors: anchors.map((a) => ({ id: a.id, ip: a.ip, port: a.port })) }
-  await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`)
+  // the shared atomic write: temporary file, fsync, rename, fsync of the directory
+  await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o644 })
 }
 
 /** The anchors as text, to compare two lists cheaply. */

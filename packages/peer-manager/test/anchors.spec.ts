@@ -84,6 +84,14 @@ describe('anchors', () => {
     }
     expect(await readAnchors(join(dir, 'missing.json'), 2, Date.now())).toEqual([])
   })
+
+  it('a temporary file a killed writer left beside the anchors is removed at start', async () => {
+    const file = join(dir, 'anchors.json')
+    await writeAnchors(file, [candidateAddress(1)])
+    await writeFile(join(dir, '.anchors.json.tmp-999-deadbeef'), '{"version":1,"anch')
+    expect((await readAnchors(file, 2, Date.now())).map((a) => a.id)).toEqual([candidateAddress(1).id])
+    expect(await readdir(dir)).toEqual(['anchors.json'])
+  })
 })
 
 describe('outbound diversity', () => {
