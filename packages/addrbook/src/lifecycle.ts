@@ -1,5 +1,5 @@
 import { type AbortOptions, AbortError, type AddrBookErrorReason, type Counter, type Gauge, type Logger, type Metrics } from '@p2p/types'
-import type { BucketedAddrBook } from './addrbook.js'
+import type { BookState } from './book-state.js'
 import { type CorruptFilePolicy, readBookFile, writeFileAtomic } from './book-file.js'
 import { BUCKET_TYPE_NEW, BUCKET_TYPE_OLD } from './constants.js'
 import { encodeAddrBook } from './file.js'
@@ -24,7 +24,7 @@ export interface ResolvedOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
- * Start/stop, persistence and timers of a {@link BucketedAddrBook}: load at start, save every
+ * Start/stop, persistence and timers of a {@link BookState}: load at start, save every
  * `saveIntervalMs` while something changed, save at stop, and wake up when a ban ends. Saves
  * are serialised; each writes the state of the moment it begins.
  */
@@ -39,7 +39,7 @@ export class BookLifecycle {
   private readonly rejectedCounter: Counter | undefined
 
   constructor(
-    private readonly book: BucketedAddrBook,
+    private readonly book: BookState,
     private readonly options: ResolvedOptions,
     private readonly log: Logger
   ) {

@@ -1,5 +1,5 @@
 import { netAddressString } from '@p2p/types'
-import type { BucketedAddrBook } from './addrbook.js'
+import type { BookState } from './book-state.js'
 import { BucketHasher } from './bucket-hash.js'
 import { BUCKET_TYPE_NEW, NEW_BUCKET_SIZE, OLD_BUCKET_SIZE } from './constants.js'
 import type { DecodedAddrBook } from './file.js'
@@ -13,7 +13,7 @@ import { KnownAddress } from './known-address.js'
  * every bucket. Entries already in the book (added before start) win over the file's.
  */
 export function restoreBook(
-  book: BucketedAddrBook,
+  book: BookState,
   decoded: DecodedAddrBook,
   options: { hashKey: Uint8Array; now: () => number }
 ): { restored: number; dropped: DecodedAddrBook['dropped'] } {

@@ -20,7 +20,7 @@
  * await conn.send(0x20, new TextEncoder().encode('hello'))
  * ```
  */
-import type { Transport } from '@p2p/types'
+import type { ComponentLogger, Transport } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
 import { MemoryTransport, type MemoryTransportComponents, type MemoryTransportInit } from './memory/memory-transport.js'
 import { type MConnectionInit, mconnection } from './mconn/index.js'
@@ -72,8 +72,10 @@ export interface StackInit {
   secret?: Omit<SecretHandshakeOptions, 'signal' | 'timeoutMs'>
 }
 
-function stack(init: StackInit): { secure: SecureUpgrader; multiplexer: MultiplexerFactory } {
-  const mux = mconnection(init.mconnection ?? {})
+/** The secret handshake and the MConnection factory; connections log under `p2p:mconnection`. */
+function stack(init: StackInit, logger: ComponentLogger | undefined): { secure: SecureUpgrader; multiplexer: MultiplexerFactory } {
+  const log = init.mconnection?.logger ?? logger?.forComponent('p2p:mconnection')
+  const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }) })
   return {
     secure: (socket, key, options) => secretHandshake(socket, key, { ...init.secret, ...options }),
     multiplexer: (stream: ByteStream, channels) => mux(stream, channels)
@@ -83,14 +85,14 @@ function stack(init: StackInit): { secure: SecureUpgrader; multiplexer: Multiple
 /** The TCP transport (Go `MultiplexTransport`) with Go's effective defaults. */
 export function tcpTransport(init: TcpTransportInit & StackInit = {}): (components: TcpTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...tcp } = init
-  return (components) => new TcpTransport(components, tcp, stack(init))
+  return (components) => new TcpTransport(components, tcp, stack(init, components.logger))
 }
 
 /** An in-memory transport on `init.network`, running the real handshake and MConnection. */
 export function memoryTransport(init: MemoryTransportInit & StackInit): (components: MemoryTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...memory } = init
   return (components) => {
-    const s = stack(init)
+    const s = stack(init, components.logger)
     return new MemoryTransport(components, memory, s.secure, s.multiplexer)
   }
 }

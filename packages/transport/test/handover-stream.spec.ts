@@ -1,37 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ByteStream, ByteStreamHandlers } from '../src/byte-stream.js'
 import { HandoverStream } from '../src/stream/handover-stream.js'
-
-/** A ByteStream whose incoming bytes the test pushes by hand; records pause state and writes. */
-class ScriptedStream implements ByteStream {
-  handlers: ByteStreamHandlers | undefined
-  paused = false
-  written: Uint8Array[] = []
-  closed = false
-  start(h: ByteStreamHandlers): void {
-    this.handlers = h
-  }
-  push(hex: string): void {
-    this.handlers?.onData(Buffer.from(hex, 'hex'))
-  }
-  end(error?: Error): void {
-    this.handlers?.onEnd(error)
-  }
-  write(data: Uint8Array): boolean {
-    this.written.push(data)
-    return true
-  }
-  async drained(): Promise<void> {}
-  pause(): void {
-    this.paused = true
-  }
-  resume(): void {
-    this.paused = false
-  }
-  close(): void {
-    this.closed = true
-  }
-}
+import { ScriptedByteStream as ScriptedStream } from './helpers/memory-stream.js'
 
 describe('HandoverStream', () => {
   it('reads a delimited message split across chunks, then hands over the bytes that followed', async () => {

@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ByteStream, ByteStreamHandlers } from '../src/byte-stream.js'
 import { duplexPair, iterateByteStream, secretHandshake } from '../src/index.js'
 import { testIdentity } from './helpers/identity.js'
-
-class FakeStream implements ByteStream {
-  handlers: ByteStreamHandlers | undefined
-  paused = false
-  closed = false
-  closeReason: Error | undefined
-  start(h: ByteStreamHandlers): void {
-    this.handlers = h
-  }
-  push(...bytes: number[]): void {
-    this.handlers?.onData(Uint8Array.from(bytes))
-  }
-  write(): boolean {
-    return true
-  }
-  async drained(): Promise<void> {}
-  pause(): void {
-    this.paused = true
-  }
-  resume(): void {
-    this.paused = false
-  }
-  close(error?: Error): void {
-    this.closed = true
-    this.closeReason = error
-  }
-}
+import { ScriptedByteStream } from './helpers/memory-stream.js'
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<number[]> {
   const out: number[] = []
@@ -38,36 +11,36 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<number[]> {
 
 describe('iterateByteStream', () => {
   it('yields chunks in order and ends when the stream ends cleanly', async () => {
-    const s = new FakeStream()
+    const s = new ScriptedByteStream()
     const done = collect(iterateByteStream(s))
-    s.push(1, 2)
-    s.push(3)
+    s.push([1, 2])
+    s.push([3])
     await Promise.resolve()
-    s.push(4)
+    s.push([4])
     s.handlers?.onEnd()
     expect(await done).toEqual([1, 2, 3, 4])
   })
 
   it('throws the stream error after the bytes that came before it', async () => {
-    const s = new FakeStream()
+    const s = new ScriptedByteStream()
     const seen: number[] = []
     const done = (async () => {
       for await (const c of iterateByteStream(s)) seen.push(...c)
     })()
-    s.push(9)
+    s.push([9])
     s.handlers?.onEnd(Object.assign(new Error('bad frame'), { name: 'ProtocolError' }))
     await expect(done).rejects.toMatchObject({ name: 'ProtocolError' })
     expect(seen).toEqual([9])
   })
 
   it('pauses the stream above the high-water mark and resumes once drained', async () => {
-    const s = new FakeStream()
+    const s = new ScriptedByteStream()
     const it = iterateByteStream(s, { highWaterMark: 4 })[Symbol.asyncIterator]()
     const first = it.next()
-    s.push(1, 2, 3)
+    s.push([1, 2, 3])
     expect((await first).value).toEqual(Uint8Array.of(1, 2, 3))
-    s.push(4, 5, 6)
-    s.push(7, 8, 9)
+    s.push([4, 5, 6])
+    s.push([7, 8, 9])
     expect(s.paused).toBe(true)
     await it.next()
     await it.next()
@@ -77,10 +50,10 @@ describe('iterateByteStream', () => {
   })
 
   it('closes the stream and throws AbortError when the signal fires', async () => {
-    const s = new FakeStream()
+    const s = new ScriptedByteStream()
     const ac = new AbortController()
     const done = collect(iterateByteStream(s, { signal: ac.signal }))
-    s.push(1)
+    s.push([1])
     ac.abort()
     await expect(done).rejects.toMatchObject({ name: 'AbortError' })
     expect(s.closed).toBe(true)

@@ -1,32 +1,12 @@
 import { setImmediate as tick } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ByteStream, ByteStreamHandlers } from '../src/byte-stream.js'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { PING_PACKET } from '../src/mconn/packet-codec.js'
 import { WRITE_BUFFER_SIZE, WriteBuffer } from '../src/mconn/write-buffer.js'
-import { memoryStreamPair } from './helpers/memory-stream.js'
+import { memoryStreamPair, ScriptedByteStream as RecordingStream } from './helpers/memory-stream.js'
 
 /* The batch buffer is held only while there is something to send (idle connections hold none). */
-
-/** A stream that records what it is handed, accepting everything. */
-class RecordingStream implements ByteStream {
-  readonly chunks: Uint8Array[] = []
-  closed = false
-  start(_handlers: ByteStreamHandlers): void {}
-  write(data: Uint8Array): boolean {
-    this.chunks.push(data)
-    return true
-  }
-  drained(): Promise<void> {
-    return Promise.resolve()
-  }
-  pause(): void {}
-  resume(): void {}
-  close(): void {
-    this.closed = true
-  }
-}
 
 const SIZE = 4096
 function writeBuffer(idle: () => boolean, flushThrottleMs = 0): { out: WriteBuffer; stream: RecordingStream } {
@@ -64,15 +44,15 @@ describe('WriteBuffer: lazy batch buffer', () => {
     const first = out.buf
     out.flush()
     expect(out.buf.length).toBe(0)
-    expect(stream.chunks).toHaveLength(1)
-    expect(stream.chunks[0]).toEqual(new Uint8Array(100).fill(7))
+    expect(stream.written).toHaveLength(1)
+    expect(stream.written[0]).toEqual(new Uint8Array(100).fill(7))
     // What was handed over is a copy: not a view of the released buffer.
-    expect(stream.chunks[0]?.buffer).not.toBe(first.buffer)
+    expect(stream.written[0]?.buffer).not.toBe(first.buffer)
     put(out, 50, 9)
     expect(out.buf.length).toBe(SIZE)
     expect(out.buf).not.toBe(first)
     out.flush()
-    expect(stream.chunks[1]).toEqual(new Uint8Array(50).fill(9))
+    expect(stream.written[1]).toEqual(new Uint8Array(50).fill(9))
     expect(out.bytesWritten).toBe(150)
   })
 
@@ -88,7 +68,7 @@ describe('WriteBuffer: lazy batch buffer', () => {
     queued = false
     out.flush()
     expect(out.buf.length).toBe(0)
-    expect(stream.chunks.map((c) => c[0])).toEqual([1, 2])
+    expect(stream.written.map((c) => c[0])).toEqual([1, 2])
   })
 
   it('a large flush hands the buffer itself to the stream and allocates the next one only when needed', () => {
@@ -96,8 +76,8 @@ describe('WriteBuffer: lazy batch buffer', () => {
     put(out, SIZE / 2, 3)
     const buf = out.buf
     out.flush()
-    expect(stream.chunks[0]?.buffer).toBe(buf.buffer)
-    expect(stream.chunks[0]?.length).toBe(SIZE / 2)
+    expect(stream.written[0]?.buffer).toBe(buf.buffer)
+    expect(stream.written[0]?.length).toBe(SIZE / 2)
     expect(out.buf.length).toBe(0)
     put(out, 10, 4)
     expect(out.buf.length).toBe(SIZE)
@@ -109,7 +89,7 @@ describe('WriteBuffer: lazy batch buffer', () => {
     put(out, SIZE - 10, 5)
     expect(out.fits(20)).toBe(false)
     expect(out.reserve(20)).toBe(true)
-    expect(stream.chunks).toHaveLength(1)
+    expect(stream.written).toHaveLength(1)
     expect(out.len).toBe(0)
     expect(out.fits(20)).toBe(true)
   })
@@ -119,9 +99,9 @@ describe('WriteBuffer: lazy batch buffer', () => {
     const { out, stream } = writeBuffer(() => false)
     out.writeNow(PING_PACKET)
     expect(out.buf.length).toBe(0)
-    expect(stream.chunks).toEqual([PING_PACKET])
+    expect(stream.written).toEqual([PING_PACKET])
     // A copy: the shared constant is never handed to a stream that may keep or change it.
-    expect(stream.chunks[0]).not.toBe(PING_PACKET)
+    expect(stream.written[0]).not.toBe(PING_PACKET)
   })
 
   it('a ping behind buffered packets joins their batch in one write, then the idle buffer is released', () => {
@@ -129,9 +109,9 @@ describe('WriteBuffer: lazy batch buffer', () => {
     put(out, 30, 6)
     out.schedule()
     out.writeNow(PING_PACKET)
-    expect(stream.chunks).toHaveLength(1)
-    expect(stream.chunks[0]?.length).toBe(30 + PING_PACKET.length)
-    expect(stream.chunks[0]?.subarray(30)).toEqual(PING_PACKET)
+    expect(stream.written).toHaveLength(1)
+    expect(stream.written[0]?.length).toBe(30 + PING_PACKET.length)
+    expect(stream.written[0]?.subarray(30)).toEqual(PING_PACKET)
     expect(out.buf.length).toBe(0)
     out.stop()
   })
@@ -149,7 +129,7 @@ describe('WriteBuffer: lazy batch buffer', () => {
     expect(out.buf.length).toBe(0)
     out.writeNow(PING_PACKET)
     out.flush()
-    expect(stream.chunks).toHaveLength(0)
+    expect(stream.written).toHaveLength(0)
   })
 })
 

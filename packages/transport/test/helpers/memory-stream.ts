@@ -281,3 +281,52 @@ export function collect(stream: ByteStream): Collector {
     }
   }
 }
+
+/**
+ * A {@link ByteStream} the test drives by hand (`push`, `end`), synchronously: records what is
+ * written and the pause / close state. Writes are always accepted. For the pair with delivery
+ * and backpressure, use {@link memoryStreamPair}.
+ */
+export class ScriptedByteStream implements ByteStream {
+  handlers: ByteStreamHandlers | undefined
+  readonly written: Uint8Array[] = []
+  paused = false
+  closed = false
+  closeReason: Error | undefined
+
+  start(handlers: ByteStreamHandlers): void {
+    this.handlers = handlers
+  }
+
+  /** Delivers `bytes` (a hex string or a byte array) to `onData`. */
+  push(bytes: string | Uint8Array | readonly number[]): void {
+    const chunk = typeof bytes === 'string' ? Uint8Array.from(Buffer.from(bytes, 'hex')) : Uint8Array.from(bytes)
+    this.handlers?.onData(chunk)
+  }
+
+  end(error?: Error): void {
+    this.handlers?.onEnd(error)
+  }
+
+  write(data: Uint8Array): boolean {
+    this.written.push(data)
+    return true
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+  }
+
+  close(error?: Error): void {
+    this.closed = true
+    this.closeReason = error
+  }
+}
