@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// The API reference, generated from the sources' TSDoc with typedoc: one Markdown page per
+// package under docs/api/ (docs/api/README.md lists them). Entry points come from each
+// package's `exports` (so a new package, or a new subpath, joins by itself).
+//
+// Every exported name must be documented. Packages in STRICT fail the run on any typedoc
+// warning (a missing doc comment, a link that does not resolve, a referenced type that is not
+// exported); the others are reported only, with the list of what is missing, until their
+// owners have documented them and added them to STRICT.
+//
+// Usage: node scripts/api-docs.mjs [--check] [--out DIR]
+//   default  writes docs/api/
+//   --check  builds into a temp folder, fails on warnings in STRICT packages, and says whether
+//            the committed docs/api/ is up to date (a stale docs/api/ is a note, not a failure)
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { Application, LogLevel } from 'typedoc'
+import { listPackages, ROOT } from './lib/workspace.mjs'
+
+/** Packages whose every exported name is documented: a typedoc warning in one fails the run. */
+export const STRICT = []
+
+const API_DIR = join(ROOT, 'docs', 'api')
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes in typedoc's messages
+const ANSI = /\x1B\[[0-9;]*m/g
+
+/** Source entry points of a package: each `exports` subpath mapped from dist/*.js to src/*.ts. */
+export function sourceEntryPoints(pkg) {
+  const out = []
+  for (const entry of Object.values(pkg.manifest.exports ?? {})) {
+    const target = typeof entry === 'string' ? entry : (entry.import ?? entry.default)
+    if (typeof target !== 'string' || !target.startsWith('./dist/')) continue
+    const src = target.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')
+    if (!src.includes('*')) {
+      if (existsSync(join(pkg.dir, src))) out.push(join(pkg.dir, src))
+      continue
+    }
+    const [before, after] = src.split('*')
+    const base = join(pkg.dir, before)
+    for (const name of existsSync(base) ? readdirSync(base).sort() : []) {
+      if (!name.includes('/') && existsSync(join(base, name + after))) out.push(join(base, name + after))
+    }
+  }
+  return out
+}
+
+/** The page of a package in docs/api/ (typedoc-plugin-markdown, flattened output). */
+export function pageOf(name) {
+  return `${name.replace('/', '.')}.md`
+}
+
+async function convertPackage(pkg, jsonOut) {
+  const app = await Application.bootstrapWithPlugins({
+    entryPoints: sourceEntryPoints(pkg),
+    entryPointStrategy: 'resolve',
+    tsconfig: join(pkg.dir, 'tsconfig.json'),
+    name: pkg.name,
+    readme: 'none',
+    excludePrivate: true,
+    excludeInternal: true,
+    excludeExternals: true,
+    disableSources: true,
+    skipErrorChecking: true,
+    validation: { notDocumented: true, notExported: true, invalidLink: true },
+    // "exported names": what a consumer imports; members are documented where it helps
+    requiredToBeDocumented: ['Class', 'Interface', 'Function', 'Variable', 'TypeAlias', 'Enum', 'Namespace'],
+    // links into a sibling (e.g. `{@link ConnectionClosedError}` from @p2p/types) go to its page
+    externalSymbolLinkMappings: Object.fromEntries(listPackages().map((p) => [p.name, { '*': pageOf(p.name) }])),
+    logLevel: 'Warn'
+  })
+  const messages = []
+  app.logger.log = (message, level) => {
+    if (level >= LogLevel.Warn) messages.push({ level: LogLevel[level], text: message.replace(ANSI, '') })
+  }
+  const project = await app.convert()
+  if (project === undefined) throw new Error(`typedoc could not convert ${pkg.name}:\n${messages.map((m) => m.text).join('\n')}`)
+  app.validate(project)
+  await app.generateJson(project, jsonOut)
+  return messages
+}
+
+async function render(jsons, out) {
+  const app = await Application.bootstrapWithPlugins({
+    entryPoints: jsons,
+    entryPointStrategy: 'merge',
+    plugin: ['typedoc-plugin-markdown'],
+    out,
+    name: '@p2p API reference',
+    readme: 'none',
+    outputFileStrategy: 'modules',
+    entryFileName: 'README.md',
+    flattenOutputFiles: true,
+    hidePageHeader: true,
+    hideBreadcrumbs: true,
+    disableSources: true,
+    cleanOutputDir: true,
+    logLevel: 'Warn'
+  })
+  const project = await app.convert()
+  if (project === undefined) throw new Error('typedoc could not merge the packages')
+  await app.generateOutputs(project)
+}
+
+function listFiles(dir, base = dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), base) : [relative(base, join(dir, e.name))]))
+}
+
+async function main() {
+  const args = process.argv.slice(2)
+  const check = args.includes('--check')
+  const outAt = args.indexOf('--out')
+  const temp = mkdtempSync(join(tmpdir(), 'p2p-api-'))
+  const out = outAt >= 0 ? args[outAt + 1] : check ? join(temp, 'api') : API_DIR
+  let failed = 0
+  try {
+    const jsons = []
+    for (const pkg of listPackages()) {
+      const entries = sourceEntryPoints(pkg)
+      if (entries.every((e) => /^\s*export\s*\{\s*\}\s*;?\s*$/.test(readFileSync(e, 'utf8')))) {
+        console.log(`skip ${pkg.name}: exports nothing yet`)
+        continue
+      }
+      const json = join(temp, `${pkg.short}.json`)
+      const messages = await convertPackage(pkg, json)
+      jsons.push(json)
+      const strict = STRICT.includes(pkg.name)
+      const status = messages.length === 0 ? 'ok  ' : strict ? 'FAIL' : 'note'
+      console.log(`${status} ${pkg.name}: ${messages.length === 0 ? 'every exported name documented' : `${messages.length} typedoc warning(s)${strict ? '' : ' (report-only until its owner documents it: add it to STRICT in scripts/api-docs.mjs)'}`}`)
+      for (const m of messages) console.log(`       ${m.text}`)
+      if (strict && messages.length > 0) failed++
+    }
+    await render(jsons, out)
+    const index = join(out, 'README.md')
+    const text = readFileSync(index, 'utf8').replace(/\n/, '\n\nGenerated from the TSDoc in the sources by `node scripts/pnpm.mjs run docs:api` (scripts/api-docs.mjs); do not edit by hand. One page per package.\n')
+    writeFileSync(index, text)
+    console.log(`api reference: ${listFiles(out).filter((f) => f.endsWith('.md')).length} pages in ${check ? 'a temp folder' : relative(ROOT, out)}`)
+    if (check) {
+      const a = listFiles(out).sort()
+      const b = listFiles(API_DIR).sort()
+      const same = JSON.stringify(a) === JSON.stringify(b) && a.every((f) => readFileSync(join(out, f), 'utf8') === readFileSync(join(API_DIR, f), 'utf8'))
+      console.log(same ? 'docs/api is up to date' : 'note: docs/api differs from the sources (run `pnpm run docs:api` and commit it)')
+    }
+  } finally {
+    rmSync(temp, { recursive: true, force: true })
+  }
+  if (failed > 0) {
+    console.error(`api reference failed: ${failed} package(s) in STRICT have undocumented exports or broken links`)
+    process.exit(1)
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main()
