@@ -20,6 +20,8 @@
 
 /** Builds a fresh instance for every test and releases it afterwards. */
 export interface TestSetup<T, Args = Record<string, never>> {
+  /** A fresh instance for one test (`args` as the suite documents them). */
   setup(args?: Args): Promise<T>
+  /** Stops `instance` and releases what it holds (files, sockets). */
   teardown(instance: T): Promise<void>
 }

@@ -51,7 +51,7 @@ function isDigit(c: string | undefined): boolean {
  * The value must fit Go's int64 nanoseconds.
  *
  * @param key - the TOML key reported in the error (e.g. `p2p.flush_throttle_timeout`)
- * @throws {@link ConfigError} with Go's message (`time: invalid duration "x"`,
+ * @throws {@link @p2p/types!ConfigError | ConfigError} with Go's message (`time: invalid duration "x"`,
  * `time: missing unit in duration "1"`, `time: unknown unit "d" in duration "1d"`)
  */
 export function parseGoDurationNs(text: string, key = ''): bigint {
@@ -140,7 +140,7 @@ export function parseGoDurationNs(text: string, key = ''): bigint {
  * Parses a Go duration string (see {@link parseGoDurationNs}) into milliseconds. Sub-millisecond
  * durations give fractional values (`300us` → `0.3`).
  *
- * @throws {@link ConfigError} keyed by `key` when `text` is not a valid Go duration
+ * @throws {@link @p2p/types!ConfigError | ConfigError} keyed by `key` when `text` is not a valid Go duration
  */
 export function parseGoDuration(text: string, key = ''): number {
   return Number(parseGoDurationNs(text, key)) / 1e6
@@ -163,7 +163,7 @@ function fmtFrac(v: bigint, prec: number): { digits: string; rest: bigint } {
  * Formats integer nanoseconds as Go's `Duration.String` does (`1m30s`, `100ms`, `0s`,
  * `168h0m0s`), so that the output parses back with {@link parseGoDurationNs}.
  *
- * @throws {@link ConfigError} when `ns` does not fit Go's int64 nanoseconds
+ * @throws {@link @p2p/types!ConfigError | ConfigError} when `ns` does not fit Go's int64 nanoseconds
  */
 export function formatGoDurationNs(ns: bigint): string {
   if (ns < MIN_GO_DURATION_NS || ns > MAX_GO_DURATION_NS) {
@@ -205,7 +205,7 @@ export function formatGoDurationNs(ns: bigint): string {
 /**
  * Formats milliseconds as a Go duration string (rounded to the nearest nanosecond).
  *
- * @throws {@link ConfigError} when `ms` is not finite or does not fit Go's int64 nanoseconds
+ * @throws {@link @p2p/types!ConfigError | ConfigError} when `ms` is not finite or does not fit Go's int64 nanoseconds
  */
 export function formatGoDuration(ms: number): string {
   if (!Number.isFinite(ms)) throw new ConfigError('', `duration ${ms} ms is not finite`)

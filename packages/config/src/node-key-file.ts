@@ -18,6 +18,7 @@ export const NODE_KEY_FILE_MODE = 0o600
 
 /** What {@link saveNodeKey} needs of a key: Go's 64-byte private key. */
 export interface ExportableNodeKey {
+  /** **Secret.** Go's 64-byte private key: the 32-byte seed followed by the public key. */
   privateKeyBytes(): Uint8Array
 }
 
@@ -46,7 +47,7 @@ export function encodeNodeKeyJson(key: ExportableNodeKey): string {
  * first half (Go would sign with a wrong embedded public key).
  *
  * @param path - named in the error
- * @throws {@link CorruptFileError} when the content is not a valid ed25519 node key
+ * @throws {@link @p2p/types!CorruptFileError | CorruptFileError} when the content is not a valid ed25519 node key
  */
 export function decodeNodeKeyJson(text: string, path = ''): Ed25519NodeKey {
   const corrupt = (why: string, cause?: unknown): CorruptFileError =>
@@ -86,7 +87,7 @@ export function decodeNodeKeyJson(text: string, path = ''): Ed25519NodeKey {
 /**
  * Reads a node_key.json file (Go's `LoadNodeKey`).
  *
- * @throws {@link CorruptFileError} naming `path` when the file is truncated, not JSON, of another
+ * @throws {@link @p2p/types!CorruptFileError | CorruptFileError} naming `path` when the file is truncated, not JSON, of another
  * key type or length, or inconsistent
  * @throws the `node:fs` error (`code` `ENOENT`, `EACCES`, ...) when the file cannot be read
  */
@@ -129,7 +130,7 @@ export async function saveNodeKey(key: ExportableNodeKey, path: string): Promise
  * writes it (atomically, never replacing a file another process created meanwhile: then that
  * file is loaded instead). A file that exists but is unreadable or corrupt is never replaced.
  *
- * @throws {@link CorruptFileError} when the existing file is corrupt
+ * @throws {@link @p2p/types!CorruptFileError | CorruptFileError} when the existing file is corrupt
  * @throws the `node:fs` error when the file cannot be read or written
  */
 export async function loadOrGenerateNodeKey(path: string): Promise<Ed25519NodeKey> {

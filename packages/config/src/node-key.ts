@@ -28,7 +28,7 @@ export class Ed25519NodeKey implements NodeKey {
   readonly #signingKey: KeyObject
   readonly #verifyingKey: KeyObject
 
-  /** @throws {@link InvalidArgumentError} unless `seed` is 32 bytes */
+  /** @throws {@link @p2p/types!InvalidArgumentError | InvalidArgumentError} unless `seed` is 32 bytes */
   constructor(seed: Uint8Array) {
     if (!(seed instanceof Uint8Array) || seed.length !== ED25519_SEED_LENGTH) {
       throw new InvalidArgumentError(
@@ -87,6 +87,7 @@ export class Ed25519NodeKey implements NodeKey {
     return 'Ed25519NodeKey'
   }
 
+  /** What `util.inspect` and `console.log` show: the ID only, never the seed. */
   [inspect.custom](): string {
     return `Ed25519NodeKey { id: '${this.id}' }`
   }

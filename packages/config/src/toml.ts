@@ -160,7 +160,7 @@ function readFuzz(p2p: Table, base: FuzzConnConfig): FuzzConnConfig {
  * List keys (`seeds`, `persistent_peers`, `unconditional_peer_ids`, `private_peer_ids`) take
  * Go's comma-separated string or, as an extension, an array of strings.
  *
- * @throws {@link ConfigError} for malformed TOML (`key` = `options.source`, else `''`), a value of
+ * @throws {@link @p2p/types!ConfigError | ConfigError} for malformed TOML (`key` = `options.source`, else `''`), a value of
  * the wrong type, a bad duration, or any {@link validateP2PConfig} failure (`key` = the TOML key)
  */
 export function parseConfig(tomlText: string, options: ParseConfigOptions = {}): P2PConfig {
@@ -202,7 +202,7 @@ export function parseConfig(tomlText: string, options: ParseConfigOptions = {}):
 /**
  * Reads and parses a CometBFT config.toml file (see {@link parseConfig}).
  *
- * @throws {@link ConfigError} with `key` = `path` when the file cannot be read, is larger than
+ * @throws {@link @p2p/types!ConfigError | ConfigError} with `key` = `path` when the file cannot be read, is larger than
  * {@link MAX_CONFIG_FILE_BYTES}, is not UTF-8 or is not TOML; otherwise as {@link parseConfig}
  */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<P2PConfig> {

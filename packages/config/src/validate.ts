@@ -88,7 +88,7 @@ function checkType(key: string, kind: FieldSpec['kind'] | 'float', value: unknow
  * Go checks the address and ID lists only when the node starts; doing it here fails earlier
  * with the same outcome.
  *
- * @throws {@link ConfigError} whose `key` is the config.toml key of the first bad field
+ * @throws {@link @p2p/types!ConfigError | ConfigError} whose `key` is the config.toml key of the first bad field
  */
 export function validateP2PConfig(cfg: P2PConfig): void {
   if (typeof cfg !== 'object' || cfg === null) {

@@ -9,12 +9,14 @@ import type { AbortOptions, Startable } from './startable.js'
 export interface AddrBook extends Partial<Startable> {
   /** Remembers one of our own addresses; it is never added or picked. */
   addOurAddress(addr: NetAddress): void
+  /** True when `addr` is one of ours (added with `addOurAddress`). */
   isOurAddress(addr: NetAddress): boolean
   /**
    * Adds `addr`, learnt from `src`. Throws `AddrBookError` with reason `self`, `private`,
    * `non-routable`, `banned` or `invalid`; adding a known address again is not an error.
    */
   addAddress(addr: NetAddress, src: NetAddress): void
+  /** Forgets `addr`. */
   removeAddress(addr: NetAddress): void
   /** True when the book holds an entry for `addr`'s ID. */
   has(addr: NetAddress): boolean
@@ -33,6 +35,7 @@ export interface AddrBook extends Partial<Startable> {
   getSelection(biasTowardsNewPct?: number): NetAddress[]
   /** Every address in the book. */
   list(): NetAddress[]
+  /** How many addresses the book holds. */
   size(): number
   /** True while the book wants more addresses (Go: fewer than 1000). */
   needMoreAddrs(): boolean

@@ -14,6 +14,7 @@ export interface ConnectionHandlers {
   onClose(error?: Error): void
 }
 
+/** How a connection is closed. */
 export interface CloseOptions {
   /** Why we close; reported to `onClose`. */
   reason?: Error
@@ -61,6 +62,7 @@ export interface PeerConnection {
   send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean>
   /** Queues `message` if there is room now; false otherwise. Never waits. */
   trySend(channelId: number, message: Uint8Array): boolean
+  /** A snapshot of the connection: bytes sent and received, and each channel's send queue. */
   status(): ConnectionStatus
   /** Closes the connection and releases its socket and timers; idempotent. */
   close(options?: CloseOptions): Promise<void>

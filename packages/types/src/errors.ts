@@ -1,5 +1,5 @@
 /**
- * Every error thrown or emitted by an @p2p package is one of these classes. Test `err.name`
+ * Every error thrown or emitted by an `@p2p` package is one of these classes. Test `err.name`
  * (stable across duplicate installs, where `instanceof` is not) or the `code` field.
  */
 export abstract class P2PError extends Error {
@@ -19,6 +19,7 @@ export class AbortError extends P2PError {
   }
 }
 
+/** Which wait timed out. */
 export type TimeoutPhase = 'dial' | 'handshake' | 'nodeinfo' | 'filter' | 'pong' | 'send'
 
 /** An operation did not finish within its deadline. */
@@ -35,6 +36,7 @@ export class TimeoutError extends P2PError {
   }
 }
 
+/** The step of the handshake that failed. */
 export type HandshakeStage = 'key-exchange' | 'auth-sig' | 'nodeinfo'
 
 /** The secret-connection or NodeInfo handshake failed: bad bytes, a closed stream, bad crypto. */
@@ -65,6 +67,7 @@ export class AuthFailureError extends P2PError {
   }
 }
 
+/** Why a connection or peer was refused. */
 export type RejectReason =
   | 'self'
   | 'duplicate-id'
@@ -144,6 +147,7 @@ export class ConnectionClosedError extends P2PError {
   }
 }
 
+/** What is wrong with an address string. */
 export type NetAddressErrorKind = 'no-id' | 'invalid' | 'lookup' | 'invalid-ip' | 'invalid-port'
 
 /** A network address string or proto failed to parse; `kind` maps to Go's error types. */
@@ -167,6 +171,7 @@ export class InvalidNodeIdError extends P2PError {
   readonly code = 'INVALID_NODE_ID'
 }
 
+/** The NodeInfo field a {@link NodeInfoError} is about. */
 export type NodeInfoField =
   | 'listenAddr'
   | 'version'
@@ -192,6 +197,7 @@ export class NodeInfoError extends P2PError {
   }
 }
 
+/** Why the address book refused an address. */
 export type AddrBookErrorReason =
   | 'self'
   | 'private'

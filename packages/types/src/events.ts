@@ -1,8 +1,11 @@
 /** A listener of one typed event. */
 export type EventHandler<Detail> = (evt: CustomEvent<Detail>) => void
 
+/** Options of `addEventListener`, as the DOM's. */
 export interface ListenerOptions {
+  /** Remove the listener after its first call. */
   once?: boolean
+  /** Remove the listener when this signal aborts. */
   signal?: AbortSignal
 }
 
@@ -11,16 +14,19 @@ export interface ListenerOptions {
  * Listeners receive `CustomEvent<Detail>`.
  */
 export interface TypedEventTarget<EventMap extends Record<string, unknown>> {
+  /** Calls `listener` with a `CustomEvent` whose `detail` is typed by the event name. */
   addEventListener<K extends keyof EventMap & string>(
     type: K,
     listener: EventHandler<EventMap[K]> | null,
     options?: boolean | ListenerOptions
   ): void
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener<K extends keyof EventMap & string>(
     type: K,
     listener: EventHandler<EventMap[K]> | null,
     options?: boolean
   ): void
+  /** Delivers `event` to the listeners of its type; false if one called `preventDefault`. */
   dispatchEvent(event: Event): boolean
 }
 

@@ -4,13 +4,17 @@
  */
 export interface Logger {
   (formatter: string, ...args: unknown[]): void
+  /** Logs a failure; always worth formatting. */
   error(formatter: string, ...args: unknown[]): void
+  /** Logs per-packet detail; check `enabled` first on hot paths. */
   trace(formatter: string, ...args: unknown[]): void
+  /** True when messages are printed: skip expensive formatting otherwise. */
   readonly enabled: boolean
 }
 
 /** Hands each component a logger named after it (`p2p:transport`, `p2p:addrbook`, ...). */
 export interface ComponentLogger {
+  /** The logger of component `name` (by convention `p2p:<package>`). */
   forComponent(name: string): Logger
 }
 

@@ -120,6 +120,7 @@ export function parseNetAddressLiteral(s: string): NetAddress {
   return { id: parts.id, ip: formatIp(parts.literal), port: portOf(parts) }
 }
 
+/** Options of the parsers that may look a host name up. */
 export interface ParseNetAddressOptions {
   /** Resolves a host name; defaults to {@link defaultHostResolver}. */
   resolve?: HostResolver

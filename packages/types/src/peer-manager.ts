@@ -24,6 +24,7 @@ export interface DialContext {
   readonly outbound: number
   readonly inbound: number
   readonly dialing: number
+  /** True when `addr` (by ID, or by IP unless duplicates are allowed) is being dialled or connected. */
   isDialingOrConnected(addr: NetAddress): boolean
   /** True when `addr` (its ID or IP) is banned now. */
   isBanned(addr: NetAddress): boolean
@@ -51,10 +52,13 @@ export interface DialStrategy {
 /** What a ban applies to: one node ID, one IP, or a CIDR range. */
 export type BanTarget = { readonly id: NodeID } | { readonly ip: string } | { readonly cidr: string }
 
+/** One ban in a {@link BanList}. */
 export interface BanEntry {
+  /** The ID, IP or CIDR range banned. */
   readonly target: BanTarget
   /** Epoch ms when it ends; `Infinity` for a ban from configuration. */
   readonly until: number
+  /** Why, for logs and operators. */
   readonly reason: string
 }
 
@@ -65,8 +69,11 @@ export interface BanEntry {
 export interface BanList extends PeerFilter {
   /** Bans `target` for `durationMs` (`Infinity`: until the process ends). */
   ban(target: BanTarget, durationMs: number, reason: string): void
+  /** Lifts the ban on `target`, if any. */
   unban(target: BanTarget): void
+  /** True when the ID or the IP of `addr` is banned now. */
   isBanned(addr: { readonly id?: NodeID; readonly ip?: string }): boolean
+  /** The bans in force. */
   list(): BanEntry[]
 }
 

@@ -42,17 +42,23 @@ export interface Peer {
   trySend(channelId: number, message: Uint8Array): boolean
   /** Per-peer data that reactors attach. */
   get<T>(key: PeerDataKey<T>): T | undefined
+  /** Attaches `value` to this peer under `key`; it goes when the peer goes. */
   set<T>(key: PeerDataKey<T>, value: T): void
+  /** Removes the value under `key`. */
   delete(key: PeerDataKey<unknown>): void
+  /** A snapshot of the connection: bytes sent and received, and each channel's send queue. */
   status(): ConnectionStatus
 }
 
 /** The connected peers, by ID. */
 export interface PeerSet {
+  /** True when a peer with this ID is connected. */
   has(id: NodeID): boolean
   /** True when any peer's socket IP equals `ip`. */
   hasIp(ip: string): boolean
+  /** The connected peer with this ID, if any. */
   get(id: NodeID): Peer | undefined
+  /** Every connected peer. */
   list(): Peer[]
   readonly size: number
 }

@@ -17,11 +17,15 @@ export interface Envelope {
  * returned.
  */
 export interface Reactor extends Partial<Startable> {
+  /** Unique among the switch's reactors; used in logs and `removeReactor`. */
   readonly name: string
+  /** The channels this reactor owns; no two reactors may share one. */
   channels(): ChannelDescriptor[]
   /** Called once, before `start`, with the narrow view of the switch a reactor may use. */
   attach(sw: SwitchFacade): void
+  /** Called for a new peer before its connection starts: set up per-peer state here. */
   initPeer?(peer: Peer): void
+  /** Called once the peer is running and may be sent to. */
   addPeer?(peer: Peer): void
   /** `reason` is why the peer went: an `Error` for a fault, `undefined` for a normal close. */
   removePeer?(peer: Peer, reason: Error | undefined): void

@@ -9,7 +9,9 @@ export interface AbortOptions {
  * resolves, the component holds no socket, timer or pending promise.
  */
 export interface Startable {
+  /** Opens what the component owns (sockets, timers); a second call does nothing. */
   start(): void | Promise<void>
+  /** Closes everything the component owns; when it resolves nothing of it is left running. */
   stop(): void | Promise<void>
 }
 

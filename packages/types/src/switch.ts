@@ -7,17 +7,20 @@ import type { Peer, PeerSet } from './peer.js'
 import type { Reactor } from './reactor.js'
 import type { AbortOptions, Startable } from './startable.js'
 
+/** Detail of the `peer:remove` event. */
 export interface PeerRemovedDetail {
   readonly peer: Peer
   /** Why: an `Error` for a fault (typed: `ProtocolError`, `MisbehaviourError`, ...), `undefined` for a normal close. */
   readonly reason: Error | undefined
 }
 
+/** Detail of the `dial:error` event. */
 export interface DialFailedDetail {
   readonly addr: NetAddress
   readonly error: Error
 }
 
+/** Detail of the `peer:rejected` event. */
 export interface PeerRejectedDetail {
   /** The authenticated address of the refused connection. */
   readonly addr: NetAddress
@@ -38,6 +41,7 @@ export interface SwitchEvents extends Record<string, unknown> {
   'dial:error': DialFailedDetail
 }
 
+/** How many peers the switch has, by direction. */
 export interface PeerCounts {
   /** Outbound peers that count against the limits (unconditional peers excluded, as Go's `NumPeers`). */
   readonly outbound: number
@@ -59,7 +63,9 @@ export interface BroadcastOutcome {
 export interface SwitchFacade {
   /** Our own NodeInfo, as sent in handshakes. */
   nodeInfo(): NodeInfo
+  /** The connected peers. */
   peers(): PeerSet
+  /** Peer counts by direction. */
   numPeers(): PeerCounts
   /**
    * Sends `message` on `channelId` to every peer (each `send` waits for queue room up to the
@@ -73,6 +79,7 @@ export interface SwitchFacade {
   readonly events: TypedEventTarget<SwitchEvents>
 }
 
+/** How a peer is admitted by `dialPeer` or `addPeer`. */
 export interface AdmitOptions {
   /** Redial it when it goes (the peer manager's job) and mark it so. */
   persistent?: boolean
@@ -104,5 +111,6 @@ export interface Switch extends SwitchFacade, SwitchAdmission, Startable {
   addReactor(reactor: Reactor): void
   /** Unregisters a reactor by name, freeing its channels; throws `InvalidArgumentError` if unknown. */
   removeReactor(name: string): void
+  /** The reactor registered under `name`, if any. */
   reactor(name: string): Reactor | undefined
 }

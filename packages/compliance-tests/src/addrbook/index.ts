@@ -30,6 +30,7 @@ export interface AddrBookSetupArgs {
   filePath: string
 }
 
+/** An address book as the suite drives it: `start`/`stop` are called when present. */
 export type AddrBookUnderTest = AddrBook & Partial<Startable>
 
 /** Deterministic public (routable) IPv4 addresses with distinct IDs and /16s. */
@@ -53,6 +54,7 @@ function expectAddrBookError(fn: () => void, reason: string): void {
   expect((thrown as { reason: string }).reason).toBe(reason)
 }
 
+/** The `AddrBook` compliance suite: registers its vitest `describe` block for the implementation `common` builds. */
 export default function addrBookSuite(common: TestSetup<AddrBookUnderTest, AddrBookSetupArgs>): void {
   describe('AddrBook compliance', () => {
     let dir: string
