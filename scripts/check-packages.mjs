@@ -25,13 +25,16 @@ import { isPlaceholder, listPackages, pack, packageOfSpecifier, RUNTIME_FIELDS, 
 import { metaDifferences } from './package-meta.mjs'
 
 /**
- * Runtime dependencies known to be used only by tests or benches, being moved to
- * devDependencies by their owners: reported, not failed. Remove an entry once it is moved
+ * Runtime dependencies known to be unused by the built code (test-only ones being moved to
+ * devDependencies, or ones declared ahead of the code that uses them) by their owners:
+ * reported, not failed. Remove an entry once it is moved
  * (a stale entry is reported too).
  */
 export const KNOWN_TEST_ONLY_DEPS = {
   '@p2p/transport': ['protobufjs', '@noble/curves'],
-  '@p2p/pex': ['protobufjs']
+  '@p2p/pex': ['protobufjs'],
+  // declared ahead of its use: the node helper is wiring the peer manager in
+  '@p2p/node': ['@p2p/peer-manager']
 }
 
 /** Resolution modes a consumer of an ESM-only package uses (arethetypeswrong's `esm-only` profile). */
