@@ -24,7 +24,7 @@ import { listPackages, ROOT } from './lib/workspace.mjs'
  * entry points that are (compliance-tests: each suite is owned by the layer it tests).
  */
 export const STRICT = {
-  '@p2p/types': true,
+  '@p2p/types': ['src/*'], // the root entry point; the ./wire and ./fs subpaths are the harden helper's
   '@p2p/config': true,
   '@p2p/compliance-tests': ['src/index.ts', 'src/addrbook/', 'src/transport/']
 }
@@ -36,7 +36,8 @@ export function isStrict(pkg, text) {
   if (rule === true) return true
   // "defined in @p2p/x/src/a.ts" (validation) or "./packages/x/src/a.ts:1:2 - [warning]" (comments)
   const m = /defined in @p2p\/[^/]+\/(\S+?),/.exec(text) ?? /\.\/packages\/[^/]+\/(\S+?):\d+/.exec(text)
-  return m !== null && rule.some((prefix) => m[1].startsWith(prefix))
+  // "dir/*" is the files directly in dir; anything else a path prefix
+  return m !== null && rule.some((p) => (p.endsWith('/*') ? m[1].startsWith(p.slice(0, -1)) && !m[1].slice(p.length - 1).includes('/') : m[1].startsWith(p)))
 }
 
 /**
@@ -84,9 +85,19 @@ const linkMappings = Object.fromEntries(listPackages().map((p) => [p.name, { '*'
 
 function addAnchors(pkg, jsonFile) {
   const project = JSON.parse(readFileSync(jsonFile, 'utf8'))
+  const MODULE = 2 // typedoc's ReflectionKind.Module: a package with several entry points
   for (const child of project.children ?? []) {
-    // typedoc-plugin-markdown's anchors: the lower-cased name
-    linkMappings[pkg.name][child.name] = `${pageOf(pkg.name)}#${child.name.toLowerCase()}`
+    if (child.kind === MODULE) {
+      // flattened pages of a module: @p2p.types.index.md; the root entry point's names win
+      for (const c of child.children ?? []) {
+        if (child.name === 'index' || linkMappings[pkg.name][c.name] === undefined) {
+          linkMappings[pkg.name][c.name] = `${pageOf(pkg.name).replace(/\.md$/, '')}.${child.name}.md#${c.name.toLowerCase()}`
+        }
+      }
+    } else {
+      // typedoc-plugin-markdown's anchors: the lower-cased name
+      linkMappings[pkg.name][child.name] = `${pageOf(pkg.name)}#${child.name.toLowerCase()}`
+    }
   }
 }
 
@@ -104,7 +115,8 @@ async function convertPackage(pkg, jsonOut) {
     skipErrorChecking: true,
     validation: { notDocumented: true, notExported: true, invalidLink: true },
     // "exported names": what a consumer imports; members are documented where it helps
-    intentionallyNotDocumented: INTENTIONALLY_UNDOCUMENTED[pkg.name] ?? [],
+    // with several entry points typedoc names the root one's module "index"
+    intentionallyNotDocumented: (INTENTIONALLY_UNDOCUMENTED[pkg.name] ?? []).map((n) => (sourceEntryPoints(pkg).length > 1 ? `index.${n}` : n)),
     requiredToBeDocumented: ['Class', 'Interface', 'Function', 'Variable', 'TypeAlias', 'Enum', 'Namespace'],
     // links into a sibling (e.g. `{@link ConnectionClosedError}` from @p2p/types) go to its page
     externalSymbolLinkMappings: linkMappings,

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain ESM script without type declarations
+import { isStrict } from '../api-docs.mjs'
+// @ts-expect-error: plain ESM script without type declarations
 import { checkTarball } from '../check-packages.mjs'
 // @ts-expect-error: plain ESM script without type declarations
 import { importSpecifiers } from '../lib/imports.mjs'
@@ -123,5 +125,20 @@ describe('check-packages on a tarball', () => {
     expect(isPlaceholder(files)).toBe(true)
     files.set('dist/sub/index.js', Buffer.from('export const y = 1\n'))
     expect(isPlaceholder(files)).toBe(false)
+  })
+})
+
+describe('api-docs strictness', () => {
+  const strict = isStrict as (pkg: { name: string }, text: string) => boolean
+  it('holds the listed entry points to full docs and reports the rest', () => {
+    const types = { name: '@p2p/types' }
+    expect(strict(types, '[warning] X (Interface), defined in @p2p/types/src/peer.ts, does not have any documentation')).toBe(true)
+    expect(strict(types, '[warning] wire.X (Variable), defined in @p2p/types/src/wire/proto.ts, does not have any documentation')).toBe(false)
+    expect(strict(types, './packages/types/src/errors.ts:2:39 - [warning] Encountered an unknown block tag @p2p')).toBe(true)
+    const suites = { name: '@p2p/compliance-tests' }
+    expect(strict(suites, '[warning] addrbook.X (TypeAlias), defined in @p2p/compliance-tests/src/addrbook/index.ts, does not have any documentation')).toBe(true)
+    expect(strict(suites, '[warning] switch.X (Interface), defined in @p2p/compliance-tests/src/switch/index.ts, does not have any documentation')).toBe(false)
+    expect(strict({ name: '@p2p/config' }, '[warning] Failed to resolve link to "ConfigError" in comment for loadConfig')).toBe(true)
+    expect(strict({ name: '@p2p/transport' }, '[warning] X (Interface), defined in @p2p/transport/src/a.ts, does not have any documentation')).toBe(false)
   })
 })
