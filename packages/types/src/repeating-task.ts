@@ -1,10 +1,12 @@
 import { AbortError } from './errors.js'
 
+/** Options of {@link repeatingTask}. */
 export interface RepeatingTaskOptions {
   /** Time between the starts of two runs; a run that takes longer delays the next. */
   intervalMs: number
   /** Delay before the first run (default `intervalMs`). */
   firstDelayMs?: number
+  /** Aborting it stops the task: no run starts after it, the pending timer is cleared. */
   signal: AbortSignal
   /** Called with whatever a run throws or rejects with (other than an abort). */
   onError?: (err: unknown) => void
