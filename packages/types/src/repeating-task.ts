@@ -12,6 +12,7 @@ export interface RepeatingTaskOptions {
   onError?: (err: unknown) => void
 }
 
+/** A running {@link repeatingTask}. */
 export interface RepeatingTask {
   /** Resolves once the signal aborted and no run is in progress. */
   readonly done: Promise<void>
