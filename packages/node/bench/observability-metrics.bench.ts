@@ -121,3 +121,12 @@ for (const v of variants) {
       `CPU ${c.toFixed(2)} µs/msg (${Math.min(...cs).toFixed(2)}–${Math.max(...cs).toFixed(2)}) ${((c / baseCpu) * 100).toFixed(1)} % of none`
   )
 }
+// Each round ran the three variants back to back: the median of the per-round ratios cancels the
+// slow drift of a shared machine better than a ratio of medians.
+const none = results.get('none')!
+for (const v of variants.slice(1)) {
+  const rs = results.get(v)!
+  const thr = median(rs.map((r, i) => r.mbps / none[i]!.mbps))
+  const cpu = median(rs.map((r, i) => r.cpuUs / none[i]!.cpuUs))
+  console.log(`  ${v}: per-round ratio to none, median: throughput ${(thr * 100).toFixed(1)} %, CPU per message ${(cpu * 100).toFixed(1)} %`)
+}

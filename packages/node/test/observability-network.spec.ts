@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { createNetAddress, netAddressString } from '@p2p/types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { get } from './observability-fakes.js'
@@ -104,6 +105,27 @@ describe('observability of a running 4-node network', () => {
     const errors = text.split('\n').filter((l) => l.startsWith('cometbft_p2p_dials_total{outcome="error"'))
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatch(/reason="[A-Za-z]+Error(:[a-z-]+)?"\} 1$/)
+  })
+
+  it('counts a connection that fails its handshake by direction and typed reason', async () => {
+    const n = nodes[1]!
+    const before = await metricsOf(n)
+    expect(before).not.toContain('cometbft_p2p_connections_rejected_total{direction="inbound"')
+    // not a secret handshake: 64 bytes of garbage, then hang up
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(n.transport.listenAddress().port, n.transport.listenAddress().ip, () => s.end(Buffer.alloc(64, 0xab)))
+      s.on('error', reject)
+      s.on('close', () => resolve())
+      s.resume()
+    })
+    let line: string | undefined
+    await until(() => {
+      void metricsOf(n).then((t) => {
+        line = t.split('\n').find((l) => l.startsWith('cometbft_p2p_connections_rejected_total{direction="inbound"'))
+      })
+      return line !== undefined
+    }, 5000, 'the rejected connection counted')
+    expect(line).toMatch(/reason="[A-Za-z]+(:[a-z-]+)?"\} 1$/)
   })
 
   it('counts a removed peer and updates the gauges', async () => {

@@ -66,7 +66,7 @@ export async function observedNode(n: number, o: { api?: boolean } = {}): Promis
   const sw = p2pSwitch({ metricsFlushIntervalMs: 20, allowDuplicateIp: true })({ transport, nodeInfo: () => info, addrBook: book, metrics })
   const reactor = new CountingReactor()
   sw.addReactor(reactor)
-  const collector = new P2PCollector({ switch: sw, addrBook: book, metrics })
+  const collector = new P2PCollector({ switch: sw, addrBook: book, transport, metrics })
   const node = {
     nodeInfo: () => info,
     listenAddress: () => transport.listenAddress(),

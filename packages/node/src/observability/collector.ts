@@ -1,4 +1,4 @@
-import type { AddrBook, BanList, Counter, Metrics, Peer, Startable, SwitchFacade } from '@p2p/types'
+import type { AddrBook, BanList, Counter, Metrics, Peer, Startable, SwitchFacade, Transport } from '@p2p/types'
 import * as prom from 'prom-client'
 import { errorReason } from './error-reason.js'
 
@@ -11,6 +11,8 @@ export interface P2PCollectorComponents {
   switch: Pick<SwitchFacade, 'events' | 'peers'>
   addrBook?: Pick<AddrBook, 'size'> & InspectableBook
   banList?: Pick<BanList, 'list'>
+  /** Its `connection:rejected` events count failed handshakes and refused connections. */
+  transport?: Pick<Transport, 'addEventListener'>
   /** Counters go through the `Metrics` interface; scrape-time gauges need the prom registry. */
   metrics: Metrics & { readonly registry: prom.Registry }
 }
@@ -32,6 +34,7 @@ export class P2PCollector implements Startable {
   readonly #dials: Counter
   readonly #rejected: Counter
   readonly #removed: Counter
+  readonly #connRejected: Counter
   #abort: AbortController | undefined
 
   constructor(components: P2PCollectorComponents, init: P2PCollectorInit = {}) {
@@ -48,6 +51,10 @@ export class P2PCollector implements Startable {
     })
     this.#removed = m.registerCounter('cometbft_p2p_peers_removed_total', {
       help: 'Peers removed, by direction and reason (none: a normal close; MisbehaviourError:<kind>: misbehaviour).',
+      labelNames: ['direction', 'reason']
+    })
+    this.#connRejected = m.registerCounter('cometbft_p2p_connections_rejected_total', {
+      help: 'Connections the transport dropped before they became peers (filters, handshake, NodeInfo), by direction and reason.',
       labelNames: ['direction', 'reason']
     })
     this.#gauges()
@@ -74,6 +81,11 @@ export class P2PCollector implements Startable {
     events.addEventListener(
       'peer:remove',
       (e) => this.#removed.increment(1, { direction: e.detail.peer.outbound ? 'outbound' : 'inbound', reason: errorReason(e.detail.reason) }),
+      { signal }
+    )
+    this.#c.transport?.addEventListener(
+      'connection:rejected',
+      (e) => this.#connRejected.increment(1, { direction: e.detail.outbound ? 'outbound' : 'inbound', reason: errorReason(e.detail.error) }),
       { signal }
     )
   }

@@ -42,12 +42,12 @@ export function withHttpApi(node: P2PNode, options: NodeHttpOptions, metrics: Me
   const { listen, perPeerMetricLabels, ...limits } = options
   const { host, port } = parseHttpListen(listen ?? '127.0.0.1:26660')
   const prom = isPromMetrics(metrics) ? metrics : undefined
-  const { switch: sw, addrBook, banList } = node.components
+  const { switch: sw, addrBook, banList, transport } = node.components
   const collector =
     prom === undefined
       ? undefined
       : new P2PCollector(
-          { switch: sw, addrBook, metrics: prom, ...(banList === undefined ? {} : { banList }) },
+          { switch: sw, addrBook, transport, metrics: prom, ...(banList === undefined ? {} : { banList }) },
           { perPeerLabels: perPeerMetricLabels ?? false }
         )
   const exposition: MetricsExposition | undefined = prom
