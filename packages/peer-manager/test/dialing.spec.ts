@@ -2,7 +2,8 @@ import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import { AuthFailureError, DialError, type NetAddress, NodeInfoError, RejectedError } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DialHistory } from '../src/dial-history.js'
-import { candidateAddress, entry, type Rig, rejection, rig } from './helpers.js'
+import { peerManager } from '../src/index.js'
+import { bookWith, candidateAddress, entry, type Rig, rejection, rig } from './helpers.js'
 
 const rigs: Rig[] = []
 function open(...args: Parameters<typeof rig>): Rig {
@@ -269,6 +270,32 @@ describe('dial scheduler', () => {
     await manager.start()
     await rejection(manager.dial(a))
     expect(attempt).toHaveBeenCalledWith(a)
+  })
+})
+
+describe('metrics', () => {
+  it('counts dials by outcome and reports dials in flight', async () => {
+    const values = new Map<string, number>()
+    const metrics = {
+      registerCounter: (name: string) => ({
+        increment: (v = 1, labels?: Record<string, string>) => values.set(`${name}:${labels?.result}`, (values.get(`${name}:${labels?.result}`) ?? 0) + v)
+      }),
+      registerGauge: (name: string) => ({ set: (v: number) => values.set(name, v), increment: () => {}, decrement: () => {} })
+    }
+    const ok = candidateAddress(70)
+    const dead = candidateAddress(71)
+    const sw = new FakeSwitch()
+    sw.reachable(ok)
+    const m = peerManager({ maxOutboundPeers: 0 })({ switch: sw, addrBook: bookWith(), metrics })
+    rigs.push({ sw, book: bookWith(), manager: m })
+    await m.start()
+    await m.dial(ok)
+    await rejection(m.dial(dead))
+    await rejection(m.dial(dead))
+    await rejection(m.dial(ok))
+    const c = 'cometbft_p2p_peer_manager_dials_total'
+    expect([values.get(`${c}:ok`), values.get(`${c}:failed`), values.get(`${c}:skipped`)]).toEqual([1, 1, 2])
+    expect(values.get('cometbft_p2p_peer_manager_dials_in_flight')).toBe(0)
   })
 })
 
