@@ -5,6 +5,7 @@ import { ConfigError } from '@p2p/types'
 import { Command, CommanderError, Option } from 'commander'
 import { homePaths, initHome } from '../home.js'
 import { type NodeLogger, nodeLogger } from '../logger.js'
+import { addCrawlCommand } from './crawl.js'
 import { describeError } from './describe-error.js'
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js'
 import {
@@ -116,6 +117,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     .action(async (opts: Record<string, unknown>) => {
       exitCode = await runTestnetCommand(opts, io, makeLogger({ ...globals(), logLevel: globals().logLevel === 'info' ? 'warn' : globals().logLevel }))
     })
+
+  addCrawlCommand(program, io, (code) => (exitCode = code))
 
   try {
     await program.parseAsync(argv)
