@@ -115,3 +115,32 @@ describe('a 20-node network with a seed (switch, PEX, peer manager, memory trans
     expect(third).toBeLessThan(BOUND_PERIODS)
   }, 120_000)
 })
+
+describe('persistent peers over a real switch (TestSwitchReconnectsToOutboundPersistentPeer)', () => {
+  it('a dropped persistent peer is redialled at once and comes back as a new peer', async () => {
+    const network = new MemoryNetwork()
+    const b = await startNode(network, { name: 'b', periodMs: 10_000, outboundTarget: 0 })
+    nodes.push(b)
+    const a = await startNode(network, {
+      name: 'a',
+      periodMs: 10_000,
+      outboundTarget: 0,
+      // a connection this short would count as flapping (and back off): not what this checks
+      manager: { persistentPeers: [`${b.key.id}@${b.addr().ip}:${b.addr().port}`], flapWindowMs: 0 }
+    })
+    nodes.push(a)
+    const waitFor = async (what: string, fn: () => boolean): Promise<void> => {
+      for (let i = 0; i < 1000 && !fn(); i++) await sleep(5)
+      if (!fn()) throw new Error(`timed out waiting for ${what}`)
+    }
+    await waitFor('a → b', () => a.sw.peers().has(b.key.id))
+    const first = a.sw.peers().get(b.key.id)!
+    expect(first.outbound).toBe(true)
+    expect(first.persistent).toBe(true)
+    // b hangs up on a
+    b.sw.stopPeer(b.sw.peers().get(a.key.id)!, undefined)
+    await waitFor('the old peer to go', () => first.signal.aborted)
+    await waitFor('a → b again', () => a.sw.peers().get(b.key.id) !== undefined && a.sw.peers().get(b.key.id) !== first)
+    expect(a.sw.peers().size).toBe(1)
+  })
+})
