@@ -21,7 +21,13 @@ export class StreamDriver {
   /** The remote finished sending (EOF). */
   remoteEnded = false
   /** The stream failed, closed or was interrupted; reads after the buffer are impossible. */
-  failure: Error | undefined
+  get failure(): Error | undefined {
+    // Built on first read: most closes are our own (a finished connection), and nobody asks.
+    if (this.failed === undefined && this.closedEarly) this.failed = new ConnectionClosedError('stream closed')
+    return this.failed
+  }
+  private failed: Error | undefined
+  private closedEarly = false
   private sink: StreamSink | undefined
   private wanted = 0
   private wake: (() => void) | undefined
@@ -43,7 +49,8 @@ export class StreamDriver {
    */
   async waitFor(n: number): Promise<void> {
     while (this.buffer.byteLength < n) {
-      if (this.failure !== undefined) throw this.failure
+      const failure = this.failure
+      if (failure !== undefined) throw failure
       if (this.remoteEnded) throw new ConnectionClosedError('EOF')
       this.wanted = n
       await new Promise<void>((resolve) => {
@@ -55,7 +62,7 @@ export class StreamDriver {
 
   /** Rejects a pending {@link waitFor} (and every later one) with `error`. */
   interrupt(error: Error): void {
-    if (this.failure === undefined) this.failure = error
+    if (this.failure === undefined) this.failed = error
     this.notify()
   }
 
@@ -137,12 +144,12 @@ export class StreamDriver {
   }
 
   private readonly onError = (err: Error): void => {
-    if (this.failure === undefined) this.failure = new ConnectionClosedError(`stream error: ${err.message}`, { cause: err })
+    if (this.failure === undefined) this.failed = new ConnectionClosedError(`stream error: ${err.message}`, { cause: err })
     this.notify()
   }
 
   private readonly onClose = (): void => {
-    if (this.failure === undefined && !this.remoteEnded) this.failure = new ConnectionClosedError('stream closed')
+    if (this.failed === undefined && !this.remoteEnded) this.closedEarly = true
     this.notify()
   }
 
