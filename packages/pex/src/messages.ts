@@ -1,5 +1,5 @@
 import { MessageTooLargeError, type NetAddress, netAddressFromProto, ProtocolError } from '@p2p/types'
-import { asciiLength, decodeString, ProtoReader, utf8Bytes, varintLength, WIRE_LEN, WIRE_VARINT, writeVarint } from './wire.js'
+import { asciiLength, ProtoReader, utf8Bytes, varintLength, WIRE_LEN, WIRE_VARINT, writeVarint } from './wire.js'
 
 /*
  * `tendermint.p2p.Message` (proto/tendermint/p2p/pex.proto), the only thing sent on channel 0x00:
@@ -46,71 +46,72 @@ export function encodePexRequest(): Uint8Array {
   return REQUEST_BYTES.slice()
 }
 
-interface Sized {
-  readonly id: string
-  readonly ip: string
-  readonly port: number
-  readonly idBytes: Uint8Array | undefined
-  readonly ipBytes: Uint8Array | undefined
-  readonly idLen: number
-  readonly ipLen: number
-  readonly bodyLen: number
-}
-
 function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 0xffffffff) throw new ProtocolError(`port ${port} is not a uint32`)
 }
 
-function size(a: ProtoNetAddress): Sized {
-  checkPort(a.port)
-  let idLen = asciiLength(a.id)
-  let ipLen = asciiLength(a.ip)
-  const idBytes = idLen < 0 ? utf8Bytes(a.id) : undefined
-  const ipBytes = ipLen < 0 ? utf8Bytes(a.ip) : undefined
-  if (idBytes !== undefined) idLen = idBytes.length
-  if (ipBytes !== undefined) ipLen = ipBytes.length
-  let bodyLen = 0
-  if (idLen > 0) bodyLen += 1 + varintLength(idLen) + idLen
-  if (ipLen > 0) bodyLen += 1 + varintLength(ipLen) + ipLen
-  if (a.port !== 0) bodyLen += 1 + varintLength(a.port)
-  return { id: a.id, ip: a.ip, port: a.port, idBytes, ipBytes, idLen, ipLen, bodyLen }
+/** Per-address lengths of the last encode, reused: [idLen, ipLen, bodyLen] × addresses. */
+let lengths = new Int32Array(3 * 256)
+
+/** Bytes `s` takes as UTF-8, or `-1 - bytes` when it is not ASCII (then it is written by TextEncoder). */
+function stringLength(s: string): number {
+  const ascii = asciiLength(s)
+  return ascii >= 0 ? ascii : -1 - utf8Bytes(s).length
 }
 
-function writeString(out: Uint8Array, pos: number, tag: number, s: string, len: number, bytes: Uint8Array | undefined): number {
+function writeString(out: Uint8Array, pos: number, tag: number, s: string, len: number): number {
   if (len === 0) return pos
+  const ascii = len > 0
+  const n = ascii ? len : -1 - len
   out[pos++] = tag
-  pos = writeVarint(out, pos, len)
-  if (bytes !== undefined) {
-    out.set(bytes, pos)
-    return pos + len
+  pos = writeVarint(out, pos, n)
+  // ASCII (IDs, IPs: the rule): a byte per character. (Buffer#write costs more for strings this short.)
+  if (ascii) {
+    for (let i = 0; i < n; i++) out[pos++] = s.charCodeAt(i)
+    return pos
   }
-  for (let i = 0; i < len; i++) out[pos++] = s.charCodeAt(i)
-  return pos
+  out.set(utf8Bytes(s), pos)
+  return pos + n
 }
+
+const bytesOf = (len: number): number => (len >= 0 ? len : -1 - len)
 
 /**
  * `Message{pex_addrs: {addrs}}`, byte-exact with Go's `Wrap` + `proto.Marshal`. One allocation
  * of the exact size. Throws `ProtocolError` for a port that is not a uint32.
  */
 export function encodePexAddrs(addrs: readonly ProtoNetAddress[]): Uint8Array {
-  const sized: Sized[] = new Array(addrs.length)
+  const n = addrs.length
+  if (lengths.length < 3 * n) lengths = new Int32Array(3 * n)
   let listLen = 0
-  for (let i = 0; i < addrs.length; i++) {
-    const s = size(addrs[i] as ProtoNetAddress)
-    sized[i] = s
-    listLen += 1 + varintLength(s.bodyLen) + s.bodyLen
+  for (let i = 0; i < n; i++) {
+    const a = addrs[i] as ProtoNetAddress
+    checkPort(a.port)
+    const idLen = stringLength(a.id)
+    const ipLen = stringLength(a.ip)
+    const idBytes = bytesOf(idLen)
+    const ipBytes = bytesOf(ipLen)
+    let body = 0
+    if (idBytes > 0) body += 1 + varintLength(idBytes) + idBytes
+    if (ipBytes > 0) body += 1 + varintLength(ipBytes) + ipBytes
+    if (a.port !== 0) body += 1 + varintLength(a.port)
+    lengths[3 * i] = idLen
+    lengths[3 * i + 1] = ipLen
+    lengths[3 * i + 2] = body
+    listLen += 1 + varintLength(body) + body
   }
   const out = new Uint8Array(1 + varintLength(listLen) + listLen)
   out[0] = 0x12
   let pos = writeVarint(out, 1, listLen)
-  for (const s of sized) {
+  for (let i = 0; i < n; i++) {
+    const a = addrs[i] as ProtoNetAddress
     out[pos++] = 0x0a
-    pos = writeVarint(out, pos, s.bodyLen)
-    pos = writeString(out, pos, 0x0a, s.id, s.idLen, s.idBytes)
-    pos = writeString(out, pos, 0x12, s.ip, s.ipLen, s.ipBytes)
-    if (s.port !== 0) {
+    pos = writeVarint(out, pos, lengths[3 * i + 2] as number)
+    pos = writeString(out, pos, 0x0a, a.id, lengths[3 * i] as number)
+    pos = writeString(out, pos, 0x12, a.ip, lengths[3 * i + 1] as number)
+    if (a.port !== 0) {
       out[pos++] = 0x18
-      pos = writeVarint(out, pos, s.port)
+      pos = writeVarint(out, pos, a.port)
     }
   }
   return out
@@ -135,7 +136,7 @@ function decodeNetAddress(r: ProtoReader): ProtoNetAddress {
     if (field === 1 || field === 2) {
       r.expectWire(WIRE_LEN, field === 1 ? 'ID' : 'IP')
       const end = r.lengthDelimited()
-      const s = decodeString(r.buf, r.pos, end)
+      const s = r.string(r.pos, end)
       if (field === 1) id = s
       else ip = s
       r.pos = end

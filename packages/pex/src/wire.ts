@@ -1,5 +1,7 @@
 import { ProtocolError } from '@p2p/types'
 
+const utf8 = new TextDecoder('utf-8', { fatal: false })
+
 /*
  * The slice of the protobuf wire format the PEX messages need, read the way gogo's generated
  * `Unmarshal` reads it: any field order, unknown fields (groups included) skipped, every length
@@ -21,6 +23,8 @@ function truncated(): ProtocolError {
 /** A cursor over `buf[pos, end)`. */
 export class ProtoReader {
   pos: number
+  /** The same bytes as a Buffer, for native latin1 decoding of ASCII strings. */
+  readonly #text: Buffer
   /** Wire type of the last tag read by {@link readTag}. */
   wireType = 0
 
@@ -31,6 +35,18 @@ export class ProtoReader {
     public end: number
   ) {
     this.pos = start
+    this.#text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+
+  /**
+   * A string field in `[start, end)`. Go keeps the bytes as they are; here invalid UTF-8
+   * becomes U+FFFD, which no node ID or IP accepts either, so the outcome (an invalid address)
+   * is the same. ASCII (IDs, IPs: the rule) is decoded natively, without a TextDecoder call.
+   */
+  string(start: number, end: number): string {
+    const { buf } = this
+    for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return utf8.decode(buf.subarray(start, end))
+    return this.#text.toString('latin1', start, end)
   }
 
   get done(): boolean {
@@ -147,21 +163,6 @@ export class ProtoReader {
       }
     } while (depth > 0)
   }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false })
-
-/**
- * A string field. Go keeps the bytes as they are; here invalid UTF-8 becomes U+FFFD, which no
- * node ID or IP accepts either, so the outcome (an invalid address) is the same.
- */
-export function decodeString(buf: Uint8Array, start: number, end: number): string {
-  // Short ASCII strings (IDs, IPs) are the rule: one fromCharCode call, no TextDecoder.
-  if (end - start <= 64) {
-    for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return utf8.decode(buf.subarray(start, end))
-    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[])
-  }
-  return utf8.decode(buf.subarray(start, end))
 }
 
 /** Bytes of `value` as an unsigned varint. */
