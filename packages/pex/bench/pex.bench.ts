@@ -194,7 +194,7 @@ class Probe implements Reactor {
   }
 }
 
-async function node(host: string, reactors: Reactor[]): Promise<{ sw: Switch; transport: Transport; addr: NetAddress }> {
+async function node(host: string, reactors: Reactor[], flushThrottleMs: number): Promise<{ sw: Switch; transport: Transport; addr: NetAddress }> {
   const key = generateNodeKey()
   let info: NodeInfo = {
     protocolVersion: { p2p: 8n, block: 11n, app: 0n },
@@ -206,7 +206,10 @@ async function node(host: string, reactors: Reactor[]): Promise<{ sw: Switch; tr
     moniker: 'bench',
     other: { txIndex: 'off', rpcAddress: '' }
   }
-  const transport = tcpTransport({ listen: `${host}:0`, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info })
+  const transport = tcpTransport({ listen: `${host}:0`, allowDuplicateIp: true, mconnection: { flushThrottleMs } })({
+    nodeKey: key,
+    nodeInfo: () => info
+  })
   await transport.start()
   const addr = transport.listenAddress()
   info = { ...info, listenAddr: `tcp://${addr.ip}:${addr.port}` }
@@ -230,27 +233,33 @@ async function roundTrips(client: Probe, peer: Peer, request: Uint8Array, n: num
   return times
 }
 
-{
-  const server = await node('127.0.2.1', [pex({ minReceiveIntervalMs: 0, ensurePeersPeriodMs: 3_600_000 })({ addrBook: book })])
+console.log('\n| loopback TCP, request → answer received | flush throttle | median | p99 |')
+console.log('| --- | ---: | ---: | ---: |')
+let hostNo = 1
+for (const [flushThrottleMs, rounds] of [
+  [100, 40],
+  [0, 400]
+] as const) {
+  const h = (): string => `127.0.2.${hostNo++}`
+  const server = await node(h(), [pex({ minReceiveIntervalMs: 0, ensurePeersPeriodMs: 3_600_000 })({ addrBook: book })], flushThrottleMs)
   const client = new Probe({ id: 0, priority: 1, recvMessageCapacity: 64000 })
-  const c = await node('127.0.2.2', [client])
+  const c = await node(h(), [client], flushThrottleMs)
   const peer = await c.sw.dialPeer(server.addr)
-  await roundTrips(client, peer, encodePexRequest(), 100)
-  const pexTimes = await roundTrips(client, peer, encodePexRequest(), 500)
+  await roundTrips(client, peer, encodePexRequest(), 20)
+  const pexTimes = await roundTrips(client, peer, encodePexRequest(), rounds)
 
   // Baseline: an echo reactor answering a 2-byte message with a ready-made answer of the same size.
   const echo = new Probe({ id: 0x70, priority: 1, recvMessageCapacity: 64000 })
   echo.onMessage = (e) => e.src.trySend(0x70, wire)
-  const s2 = await node('127.0.2.3', [echo])
+  const s2 = await node(h(), [echo], flushThrottleMs)
   const client2 = new Probe({ id: 0x70, priority: 1, recvMessageCapacity: 64000 })
-  const c2 = await node('127.0.2.4', [client2])
+  const c2 = await node(h(), [client2], flushThrottleMs)
   const peer2 = await c2.sw.dialPeer(s2.addr)
-  await roundTrips(client2, peer2, Uint8Array.of(0x0a, 0x00), 100)
-  const echoTimes = await roundTrips(client2, peer2, Uint8Array.of(0x0a, 0x00), 500)
-  console.log('\n| loopback TCP, request → answer received | median | p99 |')
-  console.log('| --- | ---: | ---: |')
-  console.log(`| PexRequest → PexAddrs (250 of a full book) | ${median(pexTimes).toFixed(0)} µs | ${pct(pexTimes, 99).toFixed(0)} µs |`)
-  console.log(`| baseline: echo of a ready ${wire.length}-byte answer | ${median(echoTimes).toFixed(0)} µs | ${pct(echoTimes, 99).toFixed(0)} µs |`)
+  await roundTrips(client2, peer2, Uint8Array.of(0x0a, 0x00), 20)
+  const echoTimes = await roundTrips(client2, peer2, Uint8Array.of(0x0a, 0x00), rounds)
+  const us = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} ms` : `${x.toFixed(0)} µs`)
+  console.log(`| PexRequest → PexAddrs (250 of a full book) | ${flushThrottleMs} ms | ${us(median(pexTimes))} | ${us(pct(pexTimes, 99))} |`)
+  console.log(`| baseline: echo of a ready ${wire.length}-byte answer | ${flushThrottleMs} ms | ${us(median(echoTimes))} | ${us(pct(echoTimes, 99))} |`)
   for (const n of [c, server, c2, s2]) {
     await n.sw.stop()
     await n.transport.stop()
