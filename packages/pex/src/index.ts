@@ -86,9 +86,9 @@ export interface PexInit {
   /** Seed mode, beyond Go: a crawl dial is abandoned after this long (default 10 s). */
   crawlDialTimeoutMs?: number
   /**
-   * Seed mode, beyond Go: an address is served only if we connected to it, or at least
-   * `minReporters` peers reported it, within this window, and its last dial did not fail
-   * (default 1 h).
+   * Seed mode, beyond Go: an address is served only if we connected to it within this window,
+   * or it was first heard of within this window and `minReporters` peers reported it; never if
+   * its last dial failed (default 1 h).
    */
   freshnessWindowMs?: number
   /** Seed mode, beyond Go: distinct reporters that make an unverified address servable (default 2). */

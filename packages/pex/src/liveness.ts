@@ -20,6 +20,8 @@ interface Entry {
   verifiedAt: number
   /** When a dial to `addr` last failed (0: never). */
   failedAt: number
+  /** When the first report of `addr` at this endpoint arrived (0: none). */
+  firstReportedAt: number
   /** Reporter ID → when it last reported `addr`. */
   readonly reporters: Map<string, number>
 }
@@ -29,9 +31,10 @@ const sameEndpoint = (a: NetAddress, b: NetAddress): boolean => a.ip === b.ip &&
 /**
  * Beyond Go: what a seed knows about whether an address is alive. A Go seed hands out whatever
  * its book holds, dead addresses included; ours serves an address only while it is fresh:
- * dialled successfully by us within the window (verified), or else reported by at least
- * `minReporters` distinct peers within the window, and in either case only if the last dial to
- * it did not fail. Bounded: at most `maxEntries` addresses, `maxReportersPerEntry` reporters each.
+ * dialled successfully by us within the window (verified), or else, while it is new (first
+ * reported within the window), reported by at least `minReporters` distinct peers; in either
+ * case only if the last dial to it did not fail. Bounded: at most `maxEntries` addresses,
+ * `maxReportersPerEntry` reporters each.
  */
 export class LivenessRecord {
   readonly #entries = new Map<NodeID, Entry>()
@@ -47,9 +50,9 @@ export class LivenessRecord {
     if (entry !== undefined) {
       this.#entries.delete(addr.id)
       // The same node at another endpoint: what we knew of the old one says nothing of this one.
-      if (!sameEndpoint(entry.addr, addr)) entry = { addr, verifiedAt: 0, failedAt: 0, reporters: new Map() }
+      if (!sameEndpoint(entry.addr, addr)) entry = { addr, verifiedAt: 0, failedAt: 0, firstReportedAt: 0, reporters: new Map() }
     } else {
-      entry = { addr, verifiedAt: 0, failedAt: 0, reporters: new Map() }
+      entry = { addr, verifiedAt: 0, failedAt: 0, firstReportedAt: 0, reporters: new Map() }
     }
     this.#entries.set(addr.id, entry)
     // Map order is recency order: the first key is the least recently touched.
@@ -77,6 +80,7 @@ export class LivenessRecord {
   /** Peer `reporter` told us about `addr` (or is `addr`, connected to us). */
   reported(addr: NetAddress, reporter: string, now: number): void {
     const entry = this.#touch(addr)
+    if (entry.firstReportedAt === 0) entry.firstReportedAt = now
     entry.reporters.delete(reporter)
     entry.reporters.set(reporter, now)
     while (entry.reporters.size > this.init.maxReportersPerEntry) {
@@ -98,6 +102,9 @@ export class LivenessRecord {
     // The last dial failed: not served, whatever others say, until a dial succeeds again.
     if (entry.failedAt > 0 && entry.failedAt >= entry.verifiedAt) return undefined
     if (entry.verifiedAt > 0 && entry.verifiedAt >= since) return 'verified'
+    // Reports vouch for an address for one window after it is first heard of: time for the crawl
+    // to verify it. Peers keep dead addresses in their books, so reports alone never suffice after.
+    if (entry.firstReportedAt < since) return undefined
     let recent = 0
     for (const at of entry.reporters.values()) if (at >= since) recent++
     return recent >= this.init.minReporters ? 'reported' : undefined
@@ -127,6 +134,12 @@ export class LivenessRecord {
     }
     out.sort((a, b) => a.verifiedAt - b.verifiedAt)
     return out.slice(0, limit).map((e) => e.addr)
+  }
+
+  /** What is known of `id`: a copy, for tools and tests. */
+  inspect(id: NodeID): { addr: NetAddress; verifiedAt: number; failedAt: number; reporters: Record<string, number> } | undefined {
+    const e = this.#entries.get(id)
+    return e === undefined ? undefined : { addr: e.addr, verifiedAt: e.verifiedAt, failedAt: e.failedAt, reporters: Object.fromEntries(e.reporters) }
   }
 
   /** Forgets `id` (the address was removed from the book). */

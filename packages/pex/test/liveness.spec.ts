@@ -27,6 +27,21 @@ describe('LivenessRecord', () => {
     expect(r.freshness(a, 500)).toBe('verified')
   })
 
+  it('reports vouch for a new address for one window only; after that only a dial does', () => {
+    const r = record()
+    const a = someAddr(1)
+    r.reported(a, 'x', 1000)
+    r.reported(a, 'y', 1500)
+    expect(r.freshness(a, 1500)).toBe('reported')
+    expect(r.freshness(a, 2000)).toBe('reported')
+    // Still reported by both, but first heard of more than a window ago.
+    r.reported(a, 'x', 2001)
+    r.reported(a, 'y', 2001)
+    expect(r.freshness(a, 2001)).toBeUndefined()
+    r.verified(a, 2100)
+    expect(r.freshness(a, 2100)).toBe('verified')
+  })
+
   it('the same ID at another endpoint starts from nothing', () => {
     const r = record()
     const a = someAddr(1)
