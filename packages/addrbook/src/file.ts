@@ -81,19 +81,16 @@ export function encodeAddrBook(key: string, entries: Iterable<KnownAddress>): st
  * Parses addrbook.json. Throws {@link CorruptFileError} when the text is not JSON (a truncated
  * write), is not an object with exactly Go's fields (`addrs`, a list or null, and optionally
  * `key`: a misspelt `addrs` must not load as an empty book that the next save writes over the
- * real one), or lists more than {@link MAX_FILE_ENTRIES} entries (checked by a scan before
- * anything is parsed). Entries that are malformed are returned in `dropped` instead of failing
+ * real one), or lists more than {@link MAX_FILE_ENTRIES} entries (a text with enough commas
+ * for a far longer list is scanned before anything is parsed, so a 26 M-entry junk file never
+ * reaches `JSON.parse`). Entries that are malformed are returned in `dropped` instead of failing
  * the whole book.
  */
 export function decodeAddrBook(text: string, path: string, maxEntries: number = MAX_FILE_ENTRIES): DecodedAddrBook {
-  const shape = scanBookShape(text, maxEntries)
-  if (shape?.overflow === true) {
+  // A list of n entries needs n - 1 commas; only a text with that many is scanned before the
+  // parse (a legitimate full book has ~20 commas an entry, so it never pays for the scan).
+  if (hasMoreThan(text, 0x2c, maxEntries * 32) && scanBookShape(text, maxEntries)?.overflow === true) {
     throw new CorruptFileError(path, `address book ${path} lists more than ${maxEntries} entries, more than a book can hold`)
-  }
-  if (shape !== undefined) {
-    const unknown = shape.keys.find((k) => !KNOWN_KEYS.has(k))
-    if (unknown !== undefined) throw new CorruptFileError(path, `address book ${path} has an unknown field ${JSON.stringify(unknown.slice(0, 64))}`)
-    if (!shape.keys.includes('addrs')) throw new CorruptFileError(path, `address book ${path} has no "addrs" field`)
   }
   let json: unknown
   try {
@@ -102,6 +99,8 @@ export function decodeAddrBook(text: string, path: string, maxEntries: number = 
     throw new CorruptFileError(path, `address book ${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
   }
   if (!isObject(json)) throw new CorruptFileError(path, `address book ${path} is not a JSON object`)
+  const unknown = Object.keys(json).find((k) => !KNOWN_KEYS.has(k))
+  if (unknown !== undefined) throw new CorruptFileError(path, `address book ${path} has an unknown field ${JSON.stringify(unknown.slice(0, 64))}`)
   let key: string | undefined
   if (json.key !== undefined && json.key !== null) {
     if (typeof json.key !== 'string' || json.key.length > MAX_KEY_LENGTH) {
@@ -112,6 +111,9 @@ export function decodeAddrBook(text: string, path: string, maxEntries: number = 
   if (!('addrs' in json)) throw new CorruptFileError(path, `address book ${path} has no "addrs" field`)
   const addrs = json.addrs ?? []
   if (!Array.isArray(addrs)) throw new CorruptFileError(path, `address book ${path}: "addrs" is not a list`)
+  if (addrs.length > maxEntries) {
+    throw new CorruptFileError(path, `address book ${path} lists more than ${maxEntries} entries, more than a book can hold`)
+  }
   const records: KnownAddressRecord[] = []
   const dropped: DecodedAddrBook['dropped'] = []
   addrs.forEach((raw: unknown, index) => {
@@ -185,6 +187,16 @@ function decodeNetAddress(raw: unknown): NetAddress | string {
     ip = formatIp(bytes)
   }
   return { id: id as NodeID, ip, port: port as number }
+}
+
+/** True when `text` holds more than `limit` copies of the character `code` (stops counting there). */
+function hasMoreThan(text: string, code: number, limit: number): boolean {
+  const ch = String.fromCharCode(code)
+  let n = 0
+  for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) {
+    if (++n > limit) return true
+  }
+  return false
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

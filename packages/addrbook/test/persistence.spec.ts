@@ -182,6 +182,14 @@ describe('persistence', () => {
       await atCap.stop()
     })
 
+    it('a text with commas enough for a far longer list is refused by the pre-parse scan', () => {
+      const junk = `{"key":"k","addrs":[${'1,'.repeat(399)}1]}`
+      expect(() => decodeAddrBook(junk, 'p', 10)).toThrowError(/more than 10 entries/)
+      // Commas inside entries (a legitimate book) do not count as entries.
+      const fine = JSON.stringify({ key: 'k', addrs: Array.from({ length: 10 }, (_, i) => entry({ buckets: Array(40).fill(5) }, i + 1)) })
+      expect(decodeAddrBook(fine, 'p', 10).records).toHaveLength(10)
+    })
+
     it.each([
       ['a misspelt "addrs"', (addrs: unknown[]) => ({ key: '0123456789abcdef01234567', adrs: addrs })],
       ['an extra top-level field', (addrs: unknown[]) => ({ key: '0123456789abcdef01234567', addrs, version: 2 })],
