@@ -159,6 +159,17 @@ export async function crawl(seeds: readonly NetAddress[], options: CrawlOptions)
     }
   }
 
+  // Workers exit when they find the queue empty, so idle slots are refilled after every visit
+  // (a visit adds the addresses it learnt), not only when a worker exits.
+  const running = new Set<Promise<void>>()
+  const fill = (): void => {
+    while (running.size < concurrency && queue.length > 0 && !signal.aborted) {
+      const p: Promise<void> = worker().finally(() => {
+        running.delete(p)
+      })
+      running.add(p)
+    }
+  }
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal.aborted) return
@@ -166,21 +177,11 @@ export async function crawl(seeds: readonly NetAddress[], options: CrawlOptions)
       if (rec === undefined) return
       await visit(rec)
       if (rec.status !== 'pending') options.onRecord?.(rec)
+      fill()
     }
   }
 
   try {
-    // Workers wake each other: a worker that finds the queue empty exits, so re-spawn while
-    // visits in flight may still add work.
-    const running = new Set<Promise<void>>()
-    const fill = (): void => {
-      while (running.size < concurrency && queue.length > 0 && !signal.aborted) {
-        const p: Promise<void> = worker().finally(() => {
-          running.delete(p)
-        })
-        running.add(p)
-      }
-    }
     fill()
     while (running.size > 0) {
       await Promise.race(running)

@@ -229,6 +229,32 @@ describe('crawlNetwork()', () => {
   })
 })
 
+describe('crawl() concurrency from one seed', () => {
+  it('addresses learnt from an answer are dialled in parallel (idle slots are refilled after each visit)', async () => {
+    const root = await node()
+    const children = [await node(), await node(), await node(), await node()]
+    for (const c of children) root.book.addAddress(c.addr, root.addr)
+    const inner = await crawlerTransport()
+    let inFlight = 0
+    let max = 0
+    const counting = Object.assign(Object.create(inner) as Transport, {
+      dial: async (addr: NetAddress, o?: { signal?: AbortSignal }) => {
+        inFlight++
+        max = Math.max(max, inFlight)
+        try {
+          await new Promise((r) => setTimeout(r, 30))
+          return await inner.dial(addr, o)
+        } finally {
+          inFlight--
+        }
+      }
+    })
+    const report = await crawlNetwork([root.addr], { transport: counting, concurrency: 4, dialTimeoutMs: 2_000 })
+    expect(report.summary.reachable).toBe(5)
+    expect(max).toBe(4)
+  })
+})
+
 describe('unreachableReason()', () => {
   it('maps each typed dial error to the reason an operator reads', () => {
     const wrongNet = new RejectedError('incompatible', 'incompatible', {

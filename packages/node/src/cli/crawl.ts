@@ -64,7 +64,9 @@ function crawlerTransport(network: () => string, timeoutMs: number): { transport
     allowDuplicateIp: true,
     dialTimeoutMs: timeoutMs,
     handshakeTimeoutMs: timeoutMs,
-    nodeInfoTimeoutMs: timeoutMs
+    nodeInfoTimeoutMs: timeoutMs,
+    // one PexRequest per connection: nothing to batch, so no 100 ms flush wait before it leaves
+    mconnection: { flushThrottleMs: 0 }
   })({ nodeKey: key, nodeInfo: info })
   return { transport, info }
 }
