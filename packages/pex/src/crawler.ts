@@ -54,6 +54,11 @@ export interface CrawlOptions extends AbortOptions {
   /** Most nodes recorded (default 10,000); addresses heard of beyond it are ignored. */
   maxNodes?: number
   logger?: Logger
+  /**
+   * Our node ID, never crawled (default: the transport's listen address ID; a dial-only
+   * transport has none, so pass it).
+   */
+  selfId?: string
   /** Called once per node when its outcome is known. */
   onRecord?: (record: CrawlRecord) => void
 }
@@ -97,7 +102,7 @@ export async function crawl(seeds: readonly NetAddress[], options: CrawlOptions)
   options.signal?.addEventListener('abort', onAbort, { once: true })
   const signal = controller.signal
 
-  const ourId = safeOurId(transport)
+  const ourId = options.selfId ?? safeOurId(transport)
   const records = new Map<string, CrawlRecord>()
   const reporters = new Map<string, Set<string>>()
   const queue: CrawlRecord[] = []

@@ -15,6 +15,8 @@ import {
   nodeInfoAddressLiteral,
   type Peer,
   type Reactor,
+  type RepeatingTask,
+  repeatingTask,
   type Startable,
   type SwitchFacade
 } from '@p2p/types'
@@ -28,7 +30,6 @@ import {
   PEX_CHANNEL,
   type ProtoNetAddress
 } from './messages.js'
-import { type RepeatingTask, repeatingTask } from './repeating-task.js'
 import { PeerPexState } from './request-limiter.js'
 import { SeedCrawler } from './seed-crawler.js'
 

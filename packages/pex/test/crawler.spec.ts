@@ -186,6 +186,27 @@ describe('crawl()', () => {
     expect(byId(result.records, seed.addr.id)?.pexError).toBeUndefined()
   })
 
+  it('runs on a dial-only transport (no listener)', async () => {
+    const { live } = await network()
+    const key = generateNodeKey()
+    const info: NodeInfo = {
+      protocolVersion: { p2p: 8n, block: 11n, app: 0n },
+      id: key.id,
+      listenAddr: 'tcp://127.0.0.1:1',
+      network: 'pex-test',
+      version: '0.34.35',
+      channels: Uint8Array.of(0),
+      moniker: 'crawler',
+      other: { txIndex: 'off', rpcAddress: '' }
+    }
+    const transport = tcpTransport({ dialOnly: true, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info })
+    await transport.start()
+    transports.push(transport)
+    const result = await crawl([live[0]!.addr], { transport, selfId: key.id, dialTimeoutMs: 1_500 })
+    for (const n of live) expect(byId(result.records, n.addr.id)?.status).toBe('reachable')
+    expect(byId(result.records, key.id)).toBeUndefined()
+  })
+
   it('leaves nothing running', async () => {
     const { live } = await network()
     const transport = await crawlerTransport()
