@@ -5,8 +5,8 @@ const DAY = 24 * HOUR
 /**
  * How long a peer removed for a fault is banned, keyed by `MisbehaviourError.kind` or by the
  * error's `name` (`MisbehaviourError` covers every kind not listed). Go bans PEX abusers for
- * 24 h through the address book and nothing else; a protocol error here costs a short ban so a
- * broken peer cannot reconnect in a loop.
+ * 24 h through the address book and nothing else; a protocol error here costs a short ban (a
+ * minute) so a broken peer cannot reconnect in a loop.
  */
 export const DEFAULT_BAN_DURATIONS: Readonly<Record<string, number>> = Object.freeze({
   'pex-request-flood': DAY,
@@ -16,7 +16,8 @@ export const DEFAULT_BAN_DURATIONS: Readonly<Record<string, number>> = Object.fr
   'bad-message': DAY,
   'wrong-network': DAY,
   MisbehaviourError: HOUR,
-  ProtocolError: 10 * MINUTE,
+  // short: a connection cut mid-frame (a dying honest peer) also ends in a ProtocolError
+  ProtocolError: MINUTE,
   MessageTooLargeError: 10 * MINUTE
 })
 

@@ -74,7 +74,7 @@ describe('ban list', () => {
   it('maps misbehaviour to ban durations by kind, then by error name', () => {
     expect(banDurationFor(new MisbehaviourError('pex-request-flood', 'x'), DEFAULT_BAN_DURATIONS)).toBe(24 * 3600_000)
     expect(banDurationFor(new MisbehaviourError('consensus-bad-vote', 'x'), DEFAULT_BAN_DURATIONS)).toBe(3600_000)
-    expect(banDurationFor(new ProtocolError('bad frame'), DEFAULT_BAN_DURATIONS)).toBe(600_000)
+    expect(banDurationFor(new ProtocolError('bad frame'), DEFAULT_BAN_DURATIONS)).toBe(60_000)
     expect(banDurationFor(new Error('eof'), DEFAULT_BAN_DURATIONS)).toBe(0)
     expect(banDurationFor(undefined, DEFAULT_BAN_DURATIONS)).toBe(0)
   })
