@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import {
   AbortError,
   type AbortOptions,
@@ -97,6 +98,8 @@ export async function crawl(seeds: readonly NetAddress[], options: CrawlOptions)
 
   const started = Date.now()
   const controller = new AbortController()
+  // Each visit in flight listens on it (its dial and its PEX answer): not a leak, so no warning.
+  setMaxListeners(concurrency * 4 + 10, controller.signal)
   const deadline = setTimeout(() => controller.abort(new TimeoutError('dial', deadlineMs, `crawl deadline of ${deadlineMs} ms`)), deadlineMs)
   const onAbort = (): void => controller.abort(new AbortError())
   options.signal?.addEventListener('abort', onAbort, { once: true })
