@@ -9,12 +9,7 @@ import { createNode, initHome } from '@p2p/node'
 const home = mkdtempSync(join(tmpdir(), 'p2p-home-'))
 try {
   await initHome(home, { chainId: 'pack-install', config: { listenAddress: 'tcp://127.0.0.1:0' } })
-  // The default peer manager is being wired into @p2p/node; until then createNode asks for one.
-  const node = await createNode({ home }).catch((err: Error) => {
-    if (err.name !== 'MissingComponentError') throw err
-    console.log(`note: ${err.message}; running without a peer manager`)
-    return createNode({ home, peerManager: false })
-  })
+  const node = await createNode({ home }) // every layer at its default
   await node.start()
   const addr = node.listenAddress()
   assert.equal(addr.id, node.id)
