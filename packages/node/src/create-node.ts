@@ -120,7 +120,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
   const network = options.network ?? home?.chainId
   if (network !== undefined) checkChainId(network, options.network !== undefined ? 'network' : (home?.paths.genesisFile ?? 'network'))
 
-  const inits = configToInit(config)
+  const inits = withoutCwdFiles(configToInit(config), home === undefined && options.config?.addrBookFile === undefined)
   const defaults = defaultFactories(inits, options.layerOptions)
   const factories: {
     transport: Factory<Transport, TransportComponents>
@@ -227,4 +227,15 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<P2PNo
     }
   })
   return options.http === undefined ? node : withHttpApi(node, options.http, metrics)
+}
+
+/**
+ * Without a home directory the config's relative `config/addrbook.json` would land in the
+ * process's working directory: a library user (or a test) gets an in-memory book instead,
+ * unless they named a file.
+ */
+function withoutCwdFiles(inits: LayerInits, inMemoryBook: boolean): LayerInits {
+  if (!inMemoryBook) return inits
+  const { filePath: _unused, ...book } = inits.addrBook
+  return { ...inits, addrBook: book }
 }

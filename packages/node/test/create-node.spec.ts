@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { addrBook } from '@p2p/addrbook'
@@ -250,5 +251,35 @@ describe('createNode with a factory that returns nothing', () => {
     expect(err.name).toBe('MissingComponentError')
     expect(err.names).toEqual(['dialStrategy (its factory returned nothing)', 'reactors[0] (its factory returned nothing)'])
     expect(log).not.toContain('addrBook start')
+  })
+})
+
+describe('createNode without a home', () => {
+  it('keeps the address book in memory instead of writing config/addrbook.json into the working directory', async () => {
+    const cwd = process.cwd()
+    const { dir, cleanup } = await tempDir()
+    cleanups.push(cleanup)
+    process.chdir(dir)
+    try {
+      const node = await createNode({
+        config: { moniker: 'nohome', listenAddress: 'tcp://127.0.0.1:0' },
+        nodeKey: generateNodeKey(),
+        network: 'test-chain',
+        peerManager: false
+      })
+      expect(node.inits.addrBook.filePath).toBeUndefined()
+      await node.start()
+      await node.stop()
+      expect(await readdir(dir)).toEqual([])
+      const named = await createNode({
+        config: { moniker: 'named', listenAddress: 'tcp://127.0.0.1:0', addrBookFile: join(dir, 'book.json') },
+        nodeKey: generateNodeKey(),
+        network: 'test-chain',
+        peerManager: false
+      })
+      expect(named.inits.addrBook.filePath).toBe(join(dir, 'book.json'))
+    } finally {
+      process.chdir(cwd)
+    }
   })
 })
