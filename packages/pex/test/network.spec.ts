@@ -80,8 +80,10 @@ describe('PEX over loopback TCP', () => {
         crawlPeriodMs: 200,
         minTimeBetweenCrawlsMs: 200,
         minSendIntervalMs: 250,
-        // The nodes ask every 250 ms at most (their own rule); a seed expecting 10 s would ban them.
-        minReceiveIntervalMs: 200,
+        // The nodes ask every 400 ms at most (their own rule); a seed expecting 10 s would ban them.
+        // Go's ratio of send to receive interval is 3 (30 s / 10 s): keep a wide margin too, as a
+        // loaded machine delays one request and sends the next on time.
+        minReceiveIntervalMs: 100,
         freshnessWindowMs: 1_500,
         crawlDialTimeoutMs: 1_000
       },
@@ -90,7 +92,8 @@ describe('PEX over loopback TCP', () => {
     })
     const seedString = `${seed.addr.id}@${seed.addr.ip}:${seed.addr.port}`
     const opts = {
-      pex: { ensurePeersPeriodMs: 600, minSendIntervalMs: 250 },
+      // Receive interval 200 ms (period / 3), send interval 400 ms: the 2x margin absorbs delays.
+      pex: { ensurePeersPeriodMs: 600, minSendIntervalMs: 400 },
       peerManager: { ...pm, maxOutboundPeers: 3, seeds: [seedString] }
     }
     const network: PexNode[] = []
@@ -107,7 +110,8 @@ describe('PEX over loopback TCP', () => {
     const dead = network.slice(0, 7)
     await Promise.all(dead.map((n) => n.stop()))
     const deadIds = new Set<string>(dead.map((n) => n.addr.id))
-    await sleep(1_500 + 600)
+    // The freshness window, plus room for a crawl connection that was still closing at the kill.
+    await sleep(1_500 + 1_500)
 
     // Fresh clients ask the seed: none of the dead is in any answer; the live ones are.
     const served = new Set<string>()
