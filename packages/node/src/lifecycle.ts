@@ -189,16 +189,7 @@ export class NodeLifecycle implements P2PNode {
 
   #watch(signal: AbortSignal): void {
     const sw = this.components.switch
-    sw.events.addEventListener(
-      'peer:add',
-      (e) => this.#log('peer added %s (%s, %s)', e.detail.id, e.detail.outbound ? 'outbound' : 'inbound', e.detail.nodeInfo.moniker),
-      { signal }
-    )
-    sw.events.addEventListener(
-      'peer:remove',
-      (e) => this.#log('peer removed %s%s', e.detail.peer.id, e.detail.reason === undefined ? '' : `: ${e.detail.reason.message}`),
-      { signal }
-    )
+    // peer added / removed / dial failed are logged once, by the switch (p2p:switch)
     sw.events.addEventListener(
       'dial:error',
       (e) => {

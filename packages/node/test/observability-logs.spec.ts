@@ -64,9 +64,11 @@ describe('logs of a node at trace level', () => {
       )
     }
     const [a, b] = nodes as [P2PNode, P2PNode]
+    let bPort = 0
     try {
       await a.start()
       await b.start()
+      bPort = b.listenAddress().port
       const peer = await a.components.switch.dialPeer(b.listenAddress())
       // a payload with a marker that must never reach a log line, in any encoding
       const marker = Buffer.from('PAYLOAD-MARKER-0123456789')
@@ -86,6 +88,25 @@ describe('logs of a node at trace level', () => {
     const components = new Set(log.lines.map((l) => l.component))
     for (const c of ['p2p:switch', 'p2p:node']) expect(components, c).toContain(c)
     for (const l of log.lines) expect(typeof l.level === 'number' && typeof l.msg === 'string' && typeof l.time === 'number').toBe(true)
+    // one line per peer event, from the switch, with ID, id@ip:port, direction and the typed reason
+    const aId = a.id
+    const bId = b.id
+    const about = (re: RegExp) => log.lines.filter((l) => typeof l.msg === 'string' && re.test(l.msg))
+    const added = about(/^peer added /)
+    expect(added.map((l) => l.component)).toEqual(['p2p:switch', 'p2p:switch'])
+    expect(added.map((l) => l.msg)).toContain(`peer added ${bId}@127.0.0.2:${bPort} outbound`)
+    expect(added.some((l) => new RegExp(`^peer added ${aId}@127\\.0\\.0\\.1:\\d+ inbound$`).test(String(l.msg)))).toBe(true)
+    const removed = about(/^peer removed /)
+    expect(removed).toHaveLength(2)
+    expect(removed.map((l) => l.component)).toEqual(['p2p:switch', 'p2p:switch'])
+    expect(removed.map((l) => l.msg)).toContain(
+      `peer removed ${bId}@127.0.0.2:${bPort} outbound reason=MisbehaviourError:bad-message: test misbehaviour`
+    )
+    const failed = about(/^dial failed /)
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ component: 'p2p:switch', msg: expect.stringMatching(new RegExp(`^dial failed ${'ee'.repeat(20)}@127\\.0\\.0\\.9:9 outbound reason=DialError`)) })
+    // the misbehaviour is that one removal line: neither the switch nor the node logs it twice
+    expect(about(/MisbehaviourError/).filter((l) => l.component === 'p2p:switch' || l.component === 'p2p:node')).toHaveLength(1)
     // nothing secret or payload-like, as text, hex or base64
     const marker = Buffer.from('PAYLOAD-MARKER-0123456789')
     for (const secret of [marker, ...seeds]) {

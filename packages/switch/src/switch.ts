@@ -27,6 +27,7 @@ import {
 } from '@p2p/types'
 import { type Candidate, checkAdmission, rememberSelf, runPeerFilter } from './admission.js'
 import { withDeadline } from './deadline.js'
+import { peerAddress, typedReason } from './log-line.js'
 import type { ResolvedSwitchInit, SwitchComponents } from './index.js'
 import { SwitchMetrics } from './metrics.js'
 import { SwitchPeer } from './peer.js'
@@ -220,7 +221,6 @@ export class P2PSwitch implements Switch {
       this.#log('stopPeer: %s is not a peer of this switch', peer.id)
       return
     }
-    if (reason !== undefined) this.#log('stopping peer %s for error: %s', peer.id, reason.message)
     void this.#remove(ours, reason)
   }
 
@@ -272,7 +272,7 @@ export class P2PSwitch implements Switch {
       } catch (err) {
         const error = asError(err)
         if (error.name === 'RejectedError' && (error as RejectedError).reason === 'self') rememberSelf(this.#c.addrBook, addr, this.#log)
-        this.#log('dial %s@%s:%d failed: %s', addr.id, addr.ip, addr.port, error.message)
+        this.#log('dial failed %s outbound reason=%s', peerAddress(addr.id, addr), typedReason(error))
         this.events.emit('dial:error', { addr, error })
         throw error
       } finally {
@@ -350,7 +350,7 @@ export class P2PSwitch implements Switch {
       const error = asError(err)
       await conn.close({ reason: error }).catch(() => {})
       if (error.name === 'RejectedError') {
-        this.#log('refused %s peer %s: %s', conn.outbound ? 'outbound' : 'inbound', id, error.message)
+        this.#log('peer refused %s %s reason=%s', peerAddress(id, conn.remoteAddr), conn.outbound ? 'outbound' : 'inbound', typedReason(error))
         this.events.emit('peer:rejected', { addr: conn.remoteAddr, outbound: conn.outbound, error })
       }
       throw error
@@ -409,7 +409,7 @@ export class P2PSwitch implements Switch {
         this.#log.error('address book markGood failed: %s', asError(err).message)
       }
     }
-    this.#log('added peer %s', peer.toString())
+    this.#log('peer added %s %s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound')
     // Always announced once it was in the set, so every peer:remove follows its peer:add (a
     // removal started meanwhile waits for this, see #doRemove).
     this.events.emit('peer:add', peer)
@@ -482,6 +482,7 @@ export class P2PSwitch implements Switch {
     }
     if (this.#peers.remove(peer)) {
       this.#metrics?.peerRemoved(peer.id, peer.outbound)
+      this.#log('peer removed %s %s reason=%s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound', typedReason(reason))
       this.events.emit('peer:remove', { peer, reason })
     }
   }
