@@ -23,7 +23,7 @@ async function httpNode(i: number): Promise<NodeWithHttp> {
 }
 
 describe('createNode({ http })', () => {
-  let nodes: NodeWithHttp[] = []
+  const nodes: NodeWithHttp[] = []
 
   beforeAll(async () => {
     for (let i = 1; i <= 4; i++) nodes.push(await httpNode(i))
@@ -58,6 +58,16 @@ describe('createNode({ http })', () => {
       expect(status.node_info.id).toBe(n.id)
       expect(status.listen_addresses).toEqual([netAddressString(n.listenAddress())])
     }
+  })
+
+  it('shows handshakes in flight and their duration on /metrics: one ok handshake per connection', async () => {
+    // node 1 dialled the three others; node 4 accepted three
+    const first = (await get(nodes[0]!.http.address().port, '/metrics')).body
+    expect(first).toMatch(/^cometbft_p2p_handshakes_in_flight\{direction="outbound"\} 0$/m)
+    expect(first).toMatch(/^cometbft_p2p_handshake_duration_seconds_count\{direction="outbound",outcome="ok"\} 3$/m)
+    const last = (await get(nodes[3]!.http.address().port, '/metrics')).body
+    expect(last).toMatch(/^cometbft_p2p_handshakes_in_flight\{direction="inbound"\} 0$/m)
+    expect(last).toMatch(/^cometbft_p2p_handshake_duration_seconds_count\{direction="inbound",outcome="ok"\} 3$/m)
   })
 
   it('stops the HTTP API with the node', async () => {

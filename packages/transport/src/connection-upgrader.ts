@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream'
 import {
   DialError,
+  type Metrics,
   type NodeID,
   type NodeInfo,
   type NodeKey,
@@ -9,6 +10,7 @@ import {
   type RawConnInfo,
   createNetAddress
 } from '@p2p/types'
+import { HandshakeMetrics } from './handshake-metrics.js'
 import { type MultiplexerFactory, UpgradedConnection } from './peer-connection.js'
 import { type SecureUpgrader, upgrade } from './upgrade.js'
 
@@ -23,6 +25,8 @@ export interface ConnectionUpgraderInit {
   nodeInfoTimeoutMs: number
   /** Told about every failed connection, once (the transport emits `connection:rejected`). */
   onRejected: (remote: string, outbound: boolean, error: Error) => void
+  /** Handshakes in flight and their duration; nothing is measured without it. */
+  metrics?: Metrics | undefined
 }
 
 export interface UpgradeContext {
@@ -49,9 +53,11 @@ export interface UpgradeContext {
 export class ConnectionUpgrader {
   readonly #init: ConnectionUpgraderInit
   readonly #live = new Set<PeerConnection>()
+  readonly #metrics: HandshakeMetrics | undefined
 
   constructor(init: ConnectionUpgraderInit) {
     this.#init = init
+    this.#metrics = init.metrics === undefined ? undefined : new HandshakeMetrics(init.metrics)
   }
 
   async upgrade(stream: Duplex, ctx: UpgradeContext): Promise<PeerConnection> {
@@ -62,8 +68,10 @@ export class ConnectionUpgrader {
       released = true
       ctx.release()
     }
+    let ended: ((error: Error | undefined) => void) | undefined
     try {
       await ctx.before?.()
+      ended = this.#metrics?.start(ctx.raw.outbound)
       const up = await upgrade(stream, {
         nodeKey: init.nodeKey,
         ourInfo: init.nodeInfo(),
@@ -89,6 +97,7 @@ export class ConnectionUpgrader {
         }
       })
       this.#live.add(conn)
+      ended?.(undefined)
       return conn
     } catch (err) {
       stream.destroy()
@@ -96,6 +105,7 @@ export class ConnectionUpgrader {
       const reason: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined
       const error =
         reason instanceof Error && reason.name !== 'AbortError' ? reason : err instanceof Error ? err : new DialError(ctx.remote, String(err))
+      ended?.(error)
       init.onRejected(ctx.remote, ctx.raw.outbound, error)
       throw error
     }

@@ -6,6 +6,7 @@ import {
   DialError,
   disabledLogger,
   type Logger,
+  type Metrics,
   type NetAddress,
   type NodeInfo,
   type NodeKey,
@@ -65,6 +66,8 @@ export interface MemoryTransportComponents {
   nodeKey: NodeKey
   nodeInfo: () => NodeInfo
   logger?: ComponentLogger
+  /** Handshakes in flight and their duration, as on the TCP transport. */
+  metrics?: Metrics
   /** Asked at the same stages as on the TCP transport. */
   peerFilter?: PeerFilter
 }
@@ -98,6 +101,7 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
       peerFilter: components.peerFilter,
       handshakeTimeoutMs: init.handshakeTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.handshakeTimeoutMs,
       nodeInfoTimeoutMs: init.nodeInfoTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.nodeInfoTimeoutMs,
+      metrics: components.metrics,
       onRejected: (remote, outbound, error) => {
         this.emit('connection:rejected', { remote, outbound, error })
         this.#log('connection %s rejected: %s', remote, error.message)

@@ -8,6 +8,7 @@ import {
   dialString,
   disabledLogger,
   type Logger,
+  type Metrics,
   type NetAddress,
   type NodeInfo,
   type NodeKey,
@@ -92,6 +93,8 @@ export interface TcpTransportComponents {
   /** Our NodeInfo, read at each handshake (its listen address may be set after `start`). */
   nodeInfo: () => NodeInfo
   logger?: ComponentLogger
+  /** Handshakes in flight and their duration (`cometbft_p2p_handshake…`). */
+  metrics?: Metrics
   /**
    * Asked at each stage: `denyInboundConnection` before any byte of an inbound socket is read,
    * `denyOutboundConnection` before dialling, `denyAuthenticated` once the handshake proved the
@@ -142,7 +145,8 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       peerFilter: components.peerFilter,
       handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
       nodeInfoTimeoutMs: this.#opts.nodeInfoTimeoutMs,
-      onRejected: (remote, outbound, error) => this.#rejected(remote, outbound, error)
+      onRejected: (remote, outbound, error) => this.#rejected(remote, outbound, error),
+      metrics: components.metrics
     })
   }
 
