@@ -220,9 +220,12 @@ describe('Transport: hostile peers', () => {
     const until = Date.now() + 1200
     while (open.size > limit && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
     expect(open.size).toBeLessThanOrEqual(limit)
-    expect(refused).toBeGreaterThanOrEqual(1000 - limit)
-    // Once the slow ones time out, an honest peer gets in.
+    // Once the slow ones time out, an honest peer gets in. The counts are read only after every
+    // attacker is closed and the events have run: a client can see its socket close before the
+    // listener's `connection:rejected` for it is dispatched.
     await Promise.all(attackers.map(closedBy))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(refused).toBeGreaterThanOrEqual(1000 - limit)
     expect(timedOut).toBeLessThanOrEqual(limit)
     const honest = await start({ allowDuplicateIp: true })
     const accepted = acceptOne(t)
