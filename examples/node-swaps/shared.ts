@@ -13,8 +13,18 @@ export function loopbackNode(name: string, ip: string, options: Partial<CreateNo
   })
 }
 
+/**
+ * A seed serves only addresses it has verified by crawling them itself (see @p2p/pex), and by
+ * default it crawls every 30 s: the examples' seed crawls on their short period, so a newcomer
+ * hears of the others in seconds.
+ */
+export const SEED_LAYER_OPTIONS: NonNullable<CreateNodeOptions['layerOptions']> = {
+  peerManager: { ensurePeersPeriodMs: 300 },
+  pex: { ensurePeersPeriodMs: 300, crawlPeriodMs: 300 }
+}
+
 /** Resolves when `check` holds, polling; rejects after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

@@ -5,10 +5,10 @@
  */
 import { netAddressString } from '@p2p/types'
 import { simpleAddrBook } from '../simple-addrbook/simple-addrbook.js'
-import { loopbackNode, runIfMain, until } from './shared.js'
+import { loopbackNode, runIfMain, SEED_LAYER_OPTIONS, until } from './shared.js'
 
 export async function main(log: (line: string) => void = console.log): Promise<number> {
-  const seed = await loopbackNode('seed', '127.0.0.1', { config: { seedMode: true } })
+  const seed = await loopbackNode('seed', '127.0.0.1', { config: { seedMode: true }, layerOptions: SEED_LAYER_OPTIONS })
   await seed.start()
   const seeds = [netAddressString(seed.listenAddress())]
   const a = await loopbackNode('a', '127.0.0.2', { config: { seeds } })
