@@ -26,6 +26,7 @@ import { listPackages, ROOT } from './lib/workspace.mjs'
 export const STRICT = {
   '@p2p/types': ['src/*'], // the root entry point; the ./wire and ./fs subpaths are the harden helper's
   '@p2p/config': true,
+  '@p2p/transport': true,
   '@p2p/compliance-tests': ['src/index.ts', 'src/addrbook/', 'src/transport/']
 }
 

@@ -25,6 +25,7 @@ export interface ByteStream {
   drained(): Promise<void>
   /** Stops delivering `onData` until `resume()` (used by the receive rate limiter). */
   pause(): void
+  /** Delivers `onData` again after `pause()`; a no-op when not paused or once closed. */
   resume(): void
   /** Closes both directions and releases the socket; idempotent. */
   close(error?: Error): void

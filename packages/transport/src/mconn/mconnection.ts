@@ -194,6 +194,11 @@ export class MConnection {
     return channel !== undefined && channel.sendQueueSize < 1
   }
 
+  /**
+   * A snapshot of the counters (Go's `MConnection.Status`): bytes sent and received since
+   * `connectedAt`, and per channel its queued messages and `recentlySent` (bytes, decayed as in
+   * Go; the decay is brought up to date first).
+   */
   status(): ConnectionStatus {
     this.sender.applyDecay()
     return {

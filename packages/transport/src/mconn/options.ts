@@ -36,6 +36,7 @@ export interface MConnectionInit {
   now?: () => number
 }
 
+/** The defaults of {@link MConnectionInit} (Go's `DefaultMConnConfig()`; rates in bytes/s, times in ms). */
 export const MCONNECTION_DEFAULTS = {
   sendRate: 512_000,
   recvRate: 512_000,

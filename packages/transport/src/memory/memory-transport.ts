@@ -49,7 +49,9 @@ export class MemoryNetwork {
   }
 }
 
+/** Options of {@link memoryTransport}: the network to join and the handshake deadlines. */
 export interface MemoryTransportInit {
+  /** The simulated network: transports on the same {@link MemoryNetwork} can dial each other. */
   network: MemoryNetwork
   /** Secret-handshake deadline, ms. Default 3000 (Go). */
   handshakeTimeoutMs?: number
@@ -57,14 +59,19 @@ export interface MemoryTransportInit {
   nodeInfoTimeoutMs?: number
 }
 
+/** The defaults of {@link MemoryTransportInit}'s optional fields (Go's 3 s deadlines). */
 export const MEMORY_TRANSPORT_DEFAULTS = {
   handshakeTimeoutMs: 3000,
   nodeInfoTimeoutMs: 3000
 } as const
 
+/** What a {@link MemoryTransport} needs from the node: the same components as the TCP transport. */
 export interface MemoryTransportComponents {
+  /** Our identity: it signs the secret handshake and gives the transport's node ID. */
   nodeKey: NodeKey
+  /** Our NodeInfo, read at each handshake (so it may change after `start`). */
   nodeInfo: () => NodeInfo
+  /** Logs as `p2p:transport`. Default: disabled. */
   logger?: ComponentLogger
   /** Handshakes in flight and their duration, as on the TCP transport. */
   metrics?: Metrics

@@ -21,6 +21,11 @@ export interface FrameAead {
 /** Makes {@link FrameAead}s; `name` shows up in benchmarks. */
 export interface AeadBackend {
   readonly name: string
+  /**
+   * A cipher bound to `key`, one of the 32-byte secrets the handshake derives (one per
+   * direction). The backend keeps its own copy, so the caller may wipe its buffer.
+   * Throws `RangeError` when `key` is not 32 bytes.
+   */
   create(key: Uint8Array): FrameAead
 }
 

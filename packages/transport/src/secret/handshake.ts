@@ -56,7 +56,7 @@ export interface HandshakeInternals {
  * Both sides send before they read, as Go does, so either side may be ours or Go's. On any
  * failure the stream is destroyed and no timer remains.
  *
- * @throws {@link HandshakeError} (`stage` 'key-exchange' or 'auth-sig'; `cause` holds the
+ * @throws A {@link HandshakeError} (`stage` 'key-exchange' or 'auth-sig'; `cause` holds the
  *   `ProtocolError`, `MessageTooLargeError` or `ConnectionClosedError` behind it),
  *   {@link TimeoutError} (phase 'handshake'), {@link AbortError},
  *   {@link InvalidArgumentError} for an unusable local key or options.

@@ -1,7 +1,9 @@
 import { AbortError } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
 
+/** Options of {@link iterateByteStream}. */
 export interface IterateOptions {
+  /** Ends the iteration with `AbortError` and closes the stream. */
   signal?: AbortSignal
   /** Bytes buffered before the stream is paused (backpressure to the peer). Default 1 MiB. */
   highWaterMark?: number

@@ -73,6 +73,7 @@ export interface TcpTransportInit {
   firstBytesTimeoutMs?: number
 }
 
+/** The defaults of {@link TcpTransportInit}'s fields: Go v0.34's values where Go has one. */
 export const TCP_TRANSPORT_DEFAULTS = {
   listen: '0.0.0.0:26656',
   dialOnly: false,
@@ -88,10 +89,13 @@ export const TCP_TRANSPORT_DEFAULTS = {
   firstBytesTimeoutMs: 1000
 } satisfies Required<TcpTransportInit>
 
+/** What a {@link TcpTransport} needs from the node (the `components` of {@link tcpTransport}). */
 export interface TcpTransportComponents {
+  /** Our identity: it signs the secret handshake and gives the transport's node ID. */
   nodeKey: NodeKey
   /** Our NodeInfo, read at each handshake (its listen address may be set after `start`). */
   nodeInfo: () => NodeInfo
+  /** Logs as `p2p:transport`. Default: disabled. */
   logger?: ComponentLogger
   /** Handshakes in flight and their duration (`cometbft_p2p_handshake…`). */
   metrics?: Metrics
