@@ -27,6 +27,7 @@ export const STRICT = {
   '@p2p/types': ['src/*'], // the root entry point; the ./wire and ./fs subpaths are the harden helper's
   '@p2p/config': true,
   '@p2p/transport': true,
+  '@p2p/addrbook': true,
   '@p2p/compliance-tests': ['src/index.ts', 'src/addrbook/', 'src/transport/']
 }
 
