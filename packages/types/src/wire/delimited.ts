@@ -11,6 +11,7 @@ export function encodeDelimited(message: Uint8Array): Uint8Array {
 /** A `Uint8Array` or anything like it (a `Uint8ArrayList`): a length and a copy-free `subarray`. */
 export interface ByteBuffer {
   readonly byteLength: number
+  /** The bytes in `[start, end)` (default: all of them), as `Uint8Array.subarray` takes them. */
   subarray(start?: number, end?: number): Uint8Array
 }
 

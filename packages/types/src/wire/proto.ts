@@ -4,11 +4,17 @@ import { decodeUvarint, encodeUvarintInto, uvarintLength } from './varint.js'
 // Just enough of the protobuf wire format for small, rarely sent messages (NodeInfo, the
 // handshake's BytesValue and AuthSigMessage, PEX). Hot paths keep hand-tuned codecs.
 
+/** Protobuf wire type 0: a varint (int32/64, uint32/64, bool, enum). */
 export const WIRE_VARINT = 0
+/** Protobuf wire type 1: 8 little-endian bytes (fixed64, sfixed64, double); {@link readProtoFields} reports the field without its value. */
 export const WIRE_FIXED64 = 1
+/** Protobuf wire type 2: a uvarint length then that many bytes (bytes, string, embedded message). */
 export const WIRE_LEN = 2
+/** Protobuf wire type 3: the start of a (deprecated) group; {@link readProtoFields} skips it whole and reports it once. */
 export const WIRE_START_GROUP = 3
+/** Protobuf wire type 4: the end of a group; one without its start is a `ProtocolError`. */
 export const WIRE_END_GROUP = 4
+/** Protobuf wire type 5: 4 little-endian bytes (fixed32, sfixed32, float); {@link readProtoFields} reports the field without its value. */
 export const WIRE_FIXED32 = 5
 
 /** Appends protobuf fields in field-number order, as gogo's marshaller does. */
@@ -65,6 +71,7 @@ export class ProtoWriter {
     return this
   }
 
+  /** The encoded message: the fields written so far, in one new buffer of `length` bytes. */
   finish(): Uint8Array {
     const out = new Uint8Array(this.#length)
     let offset = 0
