@@ -31,9 +31,9 @@ export const STRICT = {
   '@p2p/compliance-tests': ['src/index.ts', 'src/addrbook/', 'src/transport/']
 }
 
-/** Whether typedoc's warning `text`, from converting `pkg`, falls under {@link STRICT}. */
-export function isStrict(pkg, text) {
-  const rule = STRICT[pkg.name]
+/** Whether typedoc's warning `text`, from converting `pkg`, falls under `rules` (default {@link STRICT}). */
+export function isStrict(pkg, text, rules = STRICT) {
+  const rule = rules[pkg.name]
   if (rule === undefined) return false
   if (rule === true) return true
   // "defined in @p2p/x/src/a.ts" (validation) or "./packages/x/src/a.ts:1:2 - [warning]" (comments)
