@@ -34,7 +34,7 @@ export function fakePeer(n: number, o: { outbound?: boolean; persistent?: boolea
     connectedAt: 1_700_000_000_000,
     bytesSent: 1000 * n,
     bytesReceived: 2000 * n,
-    channels: [{ id: 0x20, sendQueueSize: 25, sendQueueCapacity: 100, priority: 5, recentlySent: 42 }]
+    channels: [{ id: 0x20, sendQueueSize: 25, sendQueueCapacity: 100, priority: 5, recentlySent: 42, bytesSent: 1000 * n, bytesReceived: 2000 * n }]
   }
   return {
     id,

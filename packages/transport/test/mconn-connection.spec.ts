@@ -152,6 +152,35 @@ describe('MConnection: exchanging messages', () => {
     expect(b.conn.status().bytesReceived).toBe(19)
   })
 
+  it('per-channel byte counters count message payload on both sides, on that channel only', async () => {
+    const [a, b] = connectedPair()
+    const counters = (x: Side): Array<[number, number, number]> => x.conn.status().channels.map((c) => [c.id, c.bytesSent, c.bytesReceived])
+    expect(counters(a)).toEqual([
+      [0x20, 0, 0],
+      [0x21, 0, 0],
+      [0x40, 0, 0],
+      [0x00, 0, 0]
+    ])
+    // 3000 bytes: three packets (1024 + 1024 + 952), so framing would show if it were counted.
+    expect(a.conn.trySend(0x40, message(7, 3000))).toBe(true)
+    expect(b.conn.trySend(0x00, message(8, 5))).toBe(true)
+    await until(() => b.received.length === 1 && a.received.length === 1, 'messages')
+    expect(counters(a)).toEqual([
+      [0x20, 0, 0],
+      [0x21, 0, 0],
+      [0x40, 3000, 0],
+      [0x00, 0, 5]
+    ])
+    expect(counters(b)).toEqual([
+      [0x20, 0, 0],
+      [0x21, 0, 0],
+      [0x40, 0, 3000],
+      [0x00, 5, 0]
+    ])
+    // The connection-wide counters include the packet framing.
+    expect(a.conn.status().bytesSent).toBeGreaterThan(3000)
+  })
+
   it('trySend / send / canSend on unknown channels and before start', async () => {
     const [sa] = memoryStreamPair()
     const a = new MConnection(sa, [{ id: 1, priority: 1 }], FAST)
@@ -187,7 +216,7 @@ describe('MConnection: descriptors and options', () => {
 
   it("fills Go's defaults (send queue 1)", () => {
     const c = new MConnection(s, [{ id: 1, priority: 3 }])
-    expect(c.status().channels).toEqual([{ id: 1, priority: 3, sendQueueCapacity: 1, sendQueueSize: 0, recentlySent: 0 }])
+    expect(c.status().channels).toEqual([{ id: 1, priority: 3, sendQueueCapacity: 1, sendQueueSize: 0, recentlySent: 0, bytesSent: 0, bytesReceived: 0 }])
   })
 })
 

@@ -33,6 +33,21 @@ export interface ConnectionStatus {
     readonly sendQueueCapacity: number
     readonly priority: number
     readonly recentlySent: number
+    /**
+     * Message bytes sent on this channel since the connection started: the payload of every
+     * `PacketMsg` the connection has cut from this channel's messages and passed to its write
+     * path (packet framing, length prefixes, encryption overhead, pings and pongs are not
+     * counted). A message is counted packet by packet as it is sent, so a message still being
+     * sent counts only its sent part, and messages still in the send queue count nothing.
+     * Bytes buffered when the connection closes are counted even if they never reached the peer.
+     */
+    readonly bytesSent: number
+    /**
+     * Message bytes received on this channel: the payload of every `PacketMsg` accepted on it,
+     * counted as each packet arrives (a message still being reassembled counts its received
+     * part). Framing, prefixes, encryption overhead and rejected packets are not counted.
+     */
+    readonly bytesReceived: number
   }>
 }
 

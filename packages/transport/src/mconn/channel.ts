@@ -25,6 +25,10 @@ export class Channel implements SchedulableChannel {
 
   /** Delimited packet bytes written recently; decays ×0.8 every 2 s. */
   recentlySent = 0
+  /** Payload bytes of the packets written on this channel (see `ConnectionStatus`). */
+  bytesSent = 0
+  /** Payload bytes of the packets accepted on this channel. */
+  bytesReceived = 0
 
   private queue: Array<Uint8Array | undefined> = []
   private queueHead = 0
@@ -132,6 +136,7 @@ export class Channel implements SchedulableChannel {
       this.sendingOffset = end
     }
     this.recentlySent += after - pos
+    this.bytesSent += end - start
     return after
   }
 
@@ -151,6 +156,7 @@ export class Channel implements SchedulableChannel {
         `received message exceeds available capacity: ${this.recvMessageCapacity} < ${total}`
       )
     }
+    this.bytesReceived += length
     if (this.recvLength === 0 && eof) {
       // A one-packet message needs no reassembly.
       return copy ? buf.slice(start, end) : buf.subarray(start, end)

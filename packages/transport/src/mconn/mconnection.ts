@@ -210,7 +210,9 @@ export class MConnection {
         sendQueueSize: ch.sendQueueSize,
         sendQueueCapacity: ch.sendQueueCapacity,
         priority: ch.priority,
-        recentlySent: ch.recentlySent
+        recentlySent: ch.recentlySent,
+        bytesSent: ch.bytesSent,
+        bytesReceived: ch.bytesReceived
       }))
     }
   }
