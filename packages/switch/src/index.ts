@@ -101,6 +101,7 @@ export interface ResolvedSwitchInit {
   readonly metricsFlushIntervalMs: number
 }
 
+/** The defaults of {@link SwitchInit}'s optional fields (counts of peers, times in ms). */
 export const SWITCH_DEFAULTS = {
   maxInboundPeers: 40,
   maxOutboundPeers: 10,

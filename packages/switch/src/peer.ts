@@ -62,6 +62,7 @@ export class SwitchPeer implements Peer {
     return this.#controller.signal.aborted
   }
 
+  /** Whether the peer announced `channelId` in its NodeInfo (sends on any other channel are refused). */
   hasChannel(channelId: number): boolean {
     return this.#channels[channelId] === 1
   }
