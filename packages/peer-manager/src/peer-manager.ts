@@ -194,10 +194,15 @@ export class DefaultPeerManager implements PeerManager {
 
   // ---------------------------------------------------------------- what the strategy sees
 
+  /**
+   * True when `addr` is us: our node ID, an ID a dial found to be ourselves, or an address the
+   * book holds as one of ours. Never dialled.
+   */
   isSelf(addr: NetAddress): boolean {
     return this.selfIds.has(addr.id) || this.c.addrBook.isOurAddress(addr)
   }
 
+  /** True while the ban list holds `addr` (by ID or IP); never dialled until the ban expires. */
   isBanned(addr: NetAddress): boolean {
     return this.c.banList.isBanned(addr)
   }

@@ -25,7 +25,9 @@ export interface BiasedRandomStrategyInit {
 /** What the strategy reads of the book. */
 export type StrategyBook = Pick<AddrBook, 'pickAddress'> & Partial<Pick<AddrBook, 'list'>>
 
+/** What {@link biasedRandomStrategy} reads: only the address book. */
 export interface BiasedRandomStrategyComponents {
+  /** Picked from with Go's bias; its `list`, when present, is scanned when picks come up short. */
   addrBook: StrategyBook
 }
 
