@@ -29,12 +29,19 @@ export function candidateAddress(n: number): NetAddress {
   return { id, ip: `${20 + (n % 60)}.${(n * 7) & 255}.${n & 255}.${1 + (n % 250)}`, port: 26656 }
 }
 
+/** What a test sets in the {@link dialContext} it builds; the rest is a quiet node's. */
 export interface ContextOverrides {
+  /** Dials the manager asks for (default 3). */
   wanted?: number
+  /** Outbound peers already connected (default 0, of a target of 10). */
   outbound?: number
+  /** Addresses the manager would not dial now (default none); banned and connected ones are excluded too. */
   excluded?: (a: NetAddress) => boolean
+  /** Addresses on the ban list (default none). */
   banned?: (a: NetAddress) => boolean
+  /** Addresses being dialled or connected (default none). */
   connected?: (a: NetAddress) => boolean
+  /** Addresses of the outbound peers and dials in flight, for diversity (default none). */
   outboundAddresses?: NetAddress[]
 }
 
@@ -58,6 +65,12 @@ export function dialContext(o: ContextOverrides = {}): DialContext {
 
 const N = 40
 
+/**
+ * Registers the `DialStrategy` compliance `describe` block for the strategy `common.setup`
+ * builds around the candidates it is given: it proposes only among them, at most `wanted`,
+ * never an excluded, banned or connected one, rejects with `AbortError` once aborted, and
+ * takes dial results without throwing.
+ */
 export default function dialStrategySuite(common: TestSetup<DialStrategy, DialStrategySetupArgs>): void {
   describe('DialStrategy compliance', () => {
     const candidates = Array.from({ length: N }, (_, i) => candidateAddress(i + 1))

@@ -25,6 +25,10 @@ export type FakeDialOutcome = 'ok' | Error | Promise<'ok' | Error>
 /** The switch seams the peer manager drives, in memory. */
 export type FakeSwitchSurface = SwitchAdmission & Pick<SwitchFacade, 'peers' | 'numPeers' | 'events' | 'nodeInfo'>
 
+/**
+ * A valid v0.34 NodeInfo for `id` (network `testing`, channel 0x00 only, moniker `node-` and
+ * the ID's first 6 characters); `id` is not checked.
+ */
 export function fakeNodeInfo(id: string, listenAddr = 'tcp://127.0.0.1:26656', network = 'testing'): NodeInfo {
   return {
     protocolVersion: { p2p: 8n, block: 11n, app: 0n },
@@ -100,6 +104,7 @@ class FakePeerSet implements PeerSet {
   }
 }
 
+/** Options of a {@link FakeSwitch}. */
 export interface FakeSwitchInit {
   /** Our node ID (default forty `f`s). */
   id?: string
@@ -126,6 +131,7 @@ export class FakeSwitch implements FakeSwitchSurface {
   readonly reachableIds = new Set<string>()
   maxDialsSeen = 0
   maxOutboundSeen = 0
+  /** Decides each dial (see {@link FakeSwitchInit.onDial}); a test may replace it at any time. */
   onDial: ((addr: NetAddress, options: AdmitOptions) => FakeDialOutcome) | undefined
   private readonly info: NodeInfo
   private readonly maxOutbound: number
@@ -145,6 +151,7 @@ export class FakeSwitch implements FakeSwitchSurface {
     for (const a of addrs) this.reachableIds.add(typeof a === 'string' ? a : a.id)
   }
 
+  /** Dials to these IDs fail again with a `DialError` (with the default `onDial`). */
   unreachable(...addrs: Array<NetAddress | string>): void {
     for (const a of addrs) this.reachableIds.delete(typeof a === 'string' ? a : a.id)
   }
@@ -216,6 +223,7 @@ export class FakeSwitch implements FakeSwitchSurface {
     return true
   }
 
+  /** Drops every peer, without a reason, each with a `peer:remove` event. */
   disconnectAll(): void {
     for (const id of [...this.set.byId.keys()]) this.disconnect(id)
   }

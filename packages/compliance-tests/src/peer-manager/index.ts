@@ -43,6 +43,12 @@ function entry(a: NetAddress): string {
   return `${a.id}@${a.ip}:${a.port}`
 }
 
+/**
+ * Registers the `PeerManager` compliance `describe` block (on vitest's fake timers) for the
+ * manager `common.setup` builds on the given {@link FakeSwitch}: it reaches the outbound
+ * target and never passes it, tops up after a loss, keeps persistent peers connected, and
+ * `stop` aborts dials in flight and leaves no timer behind.
+ */
 export default function peerManagerSuite(common: TestSetup<PeerManager, PeerManagerSetupArgs>): void {
   describe('PeerManager compliance', () => {
     let managers: PeerManager[]

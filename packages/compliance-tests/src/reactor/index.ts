@@ -68,6 +68,10 @@ function garbage(n: number): Uint8Array[] {
   return out
 }
 
+/**
+ * Registers the `Reactor` compliance `describe` block for the reactor `setup` returns (see the
+ * module's description): it is driven through a fake switch and fake peers, no transport.
+ */
 export default function reactorSuite(setup: TestSetup<ReactorFixture>): void {
   describe('Reactor compliance', () => {
     let fixture: ReactorFixture | undefined

@@ -25,6 +25,7 @@ import type { ChannelDescriptor, Envelope, NetAddress, Peer, PeerRemovedDetail, 
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TestSetup } from '../index.js'
 
+/** One switch a {@link SwitchFixture} made: started, listening, and how to stop it. */
 export interface SwitchNode {
   /** Started, with the reactors added. */
   sw: Switch
@@ -34,6 +35,7 @@ export interface SwitchNode {
   stop(): Promise<void>
 }
 
+/** What `setup` returns: a factory of started switches that can dial each other (any transport). */
 export interface SwitchFixture {
   /**
    * A started switch with `reactors` (its NodeInfo announces their channels), reachable by the
@@ -92,6 +94,12 @@ async function until(fn: () => boolean, what: string): Promise<void> {
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
+/**
+ * Registers the `Switch` compliance `describe` block on the switches `setup`'s fixture makes:
+ * dialling and admission (one dial per ID, the inbound limit), routing to the reactor owning a
+ * channel, peer removal with its reason, graceful stops, reactor errors confined to one peer,
+ * and `stop` removing every peer before the reactors stop.
+ */
 export default function switchSuite(setup: TestSetup<SwitchFixture>): void {
   describe('Switch compliance', () => {
     let fixture: SwitchFixture | undefined
