@@ -28,7 +28,9 @@ export const STRICT = {
   '@p2p/config': true,
   '@p2p/transport': true,
   '@p2p/addrbook': true,
-  '@p2p/compliance-tests': ['src/index.ts', 'src/addrbook/', 'src/transport/']
+  '@p2p/switch': true,
+  '@p2p/peer-manager': true,
+  '@p2p/compliance-tests': true
 }
 
 /** Whether typedoc's warning `text`, from converting `pkg`, falls under `rules` (default {@link STRICT}). */
