@@ -114,3 +114,33 @@ describe('logs of a node at trace level', () => {
     }
   })
 })
+
+describe('a seed crawling an unreachable address', () => {
+  it('logs the failed dial once: peer ID, address and typed reason on one line', async () => {
+    const log = capture()
+    const logger = nodeLogger({ level: 'trace', format: 'json', destination: log.stream })
+    const seed = await createNode({
+      config: { listenAddress: 'tcp://127.0.0.1:0', addrBookStrict: false, allowDuplicateIp: true, seedMode: true },
+      nodeKey: nodeKeyFromSeed(Uint8Array.from(randomBytes(32))),
+      network: 'log-chain',
+      addrBook: (c) => addrBook({ strict: false })(c),
+      layerOptions: { pex: { crawlPeriodMs: 60_000, minTimeBetweenCrawlsMs: 0 } },
+      logger
+    })
+    // nobody listens on 127.0.0.9:9: the seed's first crawl round dials it and is refused
+    const dead = createNetAddress('dd'.repeat(20), '127.0.0.9', 9)
+    seed.components.addrBook.addAddress(dead, createNetAddress('cc'.repeat(20), '127.0.0.8', 9))
+    try {
+      await seed.start()
+      await until(() => log.lines.some((l) => String(l.msg).startsWith('dial failed ')), 5000, 'the crawl dial failed')
+      // let anything else about that dial (the crawler, the peer manager, the node) be written
+      await new Promise((r) => setTimeout(r, 200))
+    } finally {
+      await seed.stop()
+    }
+    if (process.env.OBS_DUMP_LOGS === '1') console.log(log.lines.map((l) => `${l.component} ${l.level} ${l.msg}`).join('\n'))
+    const about = log.lines.filter((l) => JSON.stringify(l).includes(dead.id) || JSON.stringify(l).includes('127.0.0.9:9'))
+    expect(about.map((l) => l.msg)).toEqual([expect.stringMatching(new RegExp(`^dial failed ${dead.id}@127\\.0\\.0\\.9:9 outbound reason=DialError`))])
+    expect(about[0]).toMatchObject({ component: 'p2p:switch' })
+  })
+})

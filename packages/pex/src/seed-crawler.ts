@@ -153,7 +153,8 @@ export class SeedCrawler {
         host.onDial?.('skipped')
         return
       }
-      host.log('crawl dial to %s failed: %s', key, err)
+      // Not logged here: the dial went through the switch, which logs every failed dial once
+      // (peer ID, address, typed reason); a second line per dead address doubled a seed's log.
       host.liveness.failed(addr, host.now())
       host.onDial?.('failed')
       if (err instanceof Error && err.name === 'AuthFailureError') {
