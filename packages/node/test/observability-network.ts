@@ -1,8 +1,9 @@
 import { addrBook } from '@p2p/addrbook'
 import { generateNodeKey } from '@p2p/config'
+import { type PexInit, pex } from '@p2p/pex'
 import { BaseReactor, p2pSwitch } from '@p2p/switch'
 import { tcpTransport } from '@p2p/transport'
-import type { ChannelDescriptor, Envelope, NodeInfo, Switch, Transport } from '@p2p/types'
+import type { AddrBook, ChannelDescriptor, Envelope, NodeInfo, Reactor, Switch, Transport } from '@p2p/types'
 import {
   type HttpApi,
   httpApi,
@@ -34,6 +35,7 @@ export interface ObservedNode {
   readonly sw: Switch
   readonly transport: Transport
   readonly reactor: CountingReactor
+  readonly book: AddrBook
   readonly metrics: PromMetrics
   readonly collector: P2PCollector
   readonly source: NodeStatusSource
@@ -48,15 +50,20 @@ export interface ObservedNode {
  * collector, and the HTTP API on a free port. Duplicate IPs are allowed: outbound sockets all
  * leave from 127.0.0.1, whatever address the dialler listens on.
  */
-export async function observedNode(n: number, o: { api?: boolean } = {}): Promise<ObservedNode> {
+export async function observedNode(
+  n: number,
+  o: { api?: boolean; pex?: PexInit; reactors?: readonly Reactor[]; before?: (book: AddrBook) => void } = {}
+): Promise<ObservedNode> {
   const nodeKey = generateNodeKey()
+  const extra = o.reactors ?? []
+  const channelIds = [...(o.pex !== undefined ? [0x00] : []), ...extra.flatMap((r) => r.channels().map((c) => c.id)), ECHO_CHANNEL]
   const info: NodeInfo = {
     protocolVersion: { p2p: 8n, block: 11n, app: 0n },
     id: nodeKey.id,
     listenAddr: `tcp://127.0.0.${n}:0`,
     network: 'observe-chain',
     version: '0.34.35',
-    channels: Uint8Array.of(ECHO_CHANNEL),
+    channels: Uint8Array.from(channelIds),
     moniker: `n${n}`,
     other: { txIndex: 'off', rpcAddress: '' }
   }
@@ -66,6 +73,9 @@ export async function observedNode(n: number, o: { api?: boolean } = {}): Promis
   const sw = p2pSwitch({ metricsFlushIntervalMs: 20, allowDuplicateIp: true })({ transport, nodeInfo: () => info, addrBook: book, metrics })
   const reactor = new CountingReactor()
   sw.addReactor(reactor)
+  if (o.pex !== undefined) sw.addReactor(pex(o.pex)({ addrBook: book, metrics }))
+  for (const r of extra) sw.addReactor(r)
+  o.before?.(book)
   const collector = new P2PCollector({ switch: sw, addrBook: book, transport, metrics })
   const node = {
     nodeInfo: () => info,
@@ -83,6 +93,7 @@ export async function observedNode(n: number, o: { api?: boolean } = {}): Promis
     sw,
     transport,
     reactor,
+    book,
     metrics,
     collector,
     source,

@@ -1,7 +1,6 @@
 import {
   type AddrBook,
   type ChannelDescriptor,
-  type Counter,
   type Dialer,
   type Envelope,
   type Logger,
@@ -30,6 +29,7 @@ import {
   PEX_CHANNEL,
   type ProtoNetAddress
 } from './messages.js'
+import { addrRejectedReason, type PexAddrRejectedReason, PexMetrics, type PexMessageType } from './pex-metrics.js'
 import { PeerPexState } from './request-limiter.js'
 import { SeedCrawler } from './seed-crawler.js'
 
@@ -79,13 +79,7 @@ export class PexReactor implements Reactor, Startable {
   readonly #peers = new Map<string, PeerPexState>()
   readonly #liveness: LivenessRecord
   readonly #crawler: SeedCrawler | undefined
-  readonly #metrics: {
-    requestsReceived: Counter | undefined
-    requestsSent: Counter | undefined
-    addrsReceived: Counter | undefined
-    misbehaviour: Counter | undefined
-    crawlDials: Counter | undefined
-  }
+  readonly #metrics: PexMetrics
   #sw: SwitchFacade | undefined
   #controller: AbortController | undefined
   #task: RepeatingTask | undefined
@@ -95,14 +89,7 @@ export class PexReactor implements Reactor, Startable {
     this.#book = components.addrBook
     this.#dialer = components.dialer
     this.#log = components.log
-    const m = components.metrics
-    this.#metrics = {
-      requestsReceived: m?.registerCounter('cometbft_p2p_pex_requests_received_total', { help: 'PexRequests received' }),
-      requestsSent: m?.registerCounter('cometbft_p2p_pex_requests_sent_total', { help: 'PexRequests sent' }),
-      addrsReceived: m?.registerCounter('cometbft_p2p_pex_addrs_received_total', { help: 'addresses received in PexAddrs' }),
-      misbehaviour: m?.registerCounter('cometbft_p2p_pex_misbehaviour_total', { help: 'peers stopped for PEX misbehaviour', labelNames: ['kind'] }),
-      crawlDials: m?.registerCounter('cometbft_p2p_pex_crawl_dials_total', { help: 'seed-mode crawl dials', labelNames: ['result'] })
-    }
+    this.#metrics = new PexMetrics(components.metrics)
     this.#liveness = new LivenessRecord({
       freshnessWindowMs: config.freshnessWindowMs,
       minReporters: config.minReporters,
@@ -121,7 +108,7 @@ export class PexReactor implements Reactor, Startable {
           now: () => Date.now(),
           random: config.random,
           requestAddrs: (peer) => this.requestAddrs(peer),
-          onDial: (result) => this.#metrics.crawlDials?.increment(1, { result })
+          onDial: (result) => this.#metrics.crawlDial(result)
         },
         {
           minTimeBetweenCrawlsMs: config.minTimeBetweenCrawlsMs,
@@ -250,13 +237,19 @@ export class PexReactor implements Reactor, Startable {
   requestAddrs(peer: Peer): boolean {
     if (peer.signal.aborted) return false
     const state = this.#state(peer)
-    if (state.outstanding || state.stopped) return false
+    if (state.outstanding || state.stopped) {
+      this.#metrics.requestSkipped(state.stopped ? 'stopped' : 'outstanding')
+      return false
+    }
     const now = Date.now()
-    if (!state.sent.allows(now)) return false
+    if (!state.sent.allows(now)) {
+      this.#metrics.requestSkipped('too-soon')
+      return false
+    }
     state.outstanding = true
     state.sent.record(now)
-    this.#metrics.requestsSent?.increment()
-    this.#send(peer, encodePexRequest()).then(
+    this.#metrics.requestQueued()
+    this.#send(peer, encodePexRequest(), 'request').then(
       (queued) => {
         // Not sent: nothing to wait for, so do not block the next request.
         if (!queued && this.#peers.get(peer.id) === state) state.outstanding = false
@@ -296,6 +289,7 @@ export class PexReactor implements Reactor, Startable {
     try {
       message = decodePexMessage(envelope.message, { maxAddrs: this.#config.maxAddrsPerMessage })
     } catch (err) {
+      this.#metrics.received('invalid')
       if (err instanceof Error && err.name === 'MessageTooLargeError') {
         this.#misbehave(peer, state, 'pex-too-many-addrs', err.message, err, true)
       } else {
@@ -303,17 +297,20 @@ export class PexReactor implements Reactor, Startable {
       }
       return
     }
+    this.#metrics.received(message.type)
     if (message.type === 'request') this.#onRequest(peer, state)
     else this.#onAddrs(peer, state, message.addrs)
   }
 
   #onRequest(peer: Peer, state: PeerPexState): void {
-    this.#metrics.requestsReceived?.increment()
     const { config } = this
     if (config.seedMode && !peer.outbound) {
       // A seed answers an inbound peer once, then flushes and hangs up; later requests on the
       // same connection are ignored, with no rate check.
-      if (state.seedAnswered) return
+      if (state.seedAnswered) {
+        this.#metrics.requestRefused('seed-answered')
+        return
+      }
       state.seedAnswered = true
       const sw = this.#switch()
       this.#answer(peer, config.seedBiasTowardsNewPct)
@@ -324,6 +321,7 @@ export class PexReactor implements Reactor, Startable {
     const now = Date.now()
     if (!state.received.tryRecord(now)) {
       const since = now - state.received.last
+      this.#metrics.requestRefused('too-soon')
       this.#misbehave(
         peer,
         state,
@@ -355,7 +353,7 @@ export class PexReactor implements Reactor, Startable {
       addrs.length = Math.floor(addrs.length * 0.9)
       bytes = encodePexAddrs(addrs)
     }
-    return this.#send(peer, bytes)
+    return this.#send(peer, bytes, 'addrs')
   }
 
   #bookSelection(bias: number | undefined): NetAddress[] {
@@ -416,26 +414,47 @@ export class PexReactor implements Reactor, Startable {
       return
     }
     state.outstanding = false
-    this.#metrics.addrsReceived?.increment(addrs.length)
+    const metrics = this.#metrics
+    metrics.addrsReceived(addrs.length)
     const src = this.#selfReported(peer) ?? peer.socketAddr
     const { privatePeerIds, seedMode } = this.#config
-    if (privatePeerIds.has(src.id)) return
+    if (privatePeerIds.has(src.id)) {
+      metrics.addrsRejected(addrs.length, 'private-source')
+      return
+    }
     const ourId = this.#switch().nodeInfo().id
     const now = Date.now()
+    let accepted = 0
     for (const a of addrs) {
       // A Go node's answer includes the asker's own address: ours is skipped quietly.
-      if (a.id === ourId || privatePeerIds.has(a.id)) continue
-      this.#addToBook(a, src)
+      if (a.id === ourId) {
+        metrics.addrsRejected(1, 'ours')
+        continue
+      }
+      if (privatePeerIds.has(a.id)) {
+        metrics.addrsRejected(1, 'private')
+        continue
+      }
+      const rejected = this.#addToBook(a, src)
+      if (rejected !== undefined) {
+        metrics.addrsRejected(1, rejected)
+        continue
+      }
+      accepted++
       if (seedMode) this.#liveness.reported(a, peer.id, now)
     }
+    metrics.addrsAccepted(accepted)
   }
 
-  #addToBook(addr: NetAddress, src: NetAddress): void {
+  /** Adds `addr` to the book; returns why the book refused it, or undefined when it took it. */
+  #addToBook(addr: NetAddress, src: NetAddress): PexAddrRejectedReason | undefined {
     try {
       this.#book.addAddress(addr, src)
+      return undefined
     } catch (err) {
       // Unroutable, ours, banned, private, a full bucket: logged and skipped, never fatal.
       if (this.#log.enabled) this.#log('address %s not added: %s', netAddressString(addr), (err as Error).message)
+      return addrRejectedReason(err)
     }
   }
 
@@ -451,7 +470,7 @@ export class PexReactor implements Reactor, Startable {
 
   #misbehave(peer: Peer, state: PeerPexState, kind: MisbehaviourKind, message: string, cause: unknown, ban: boolean): void {
     state.stopped = true
-    this.#metrics.misbehaviour?.increment(1, { kind })
+    this.#metrics.misbehaviour(kind)
     this.#log('stopping %s: %s', peer.id, message)
     const err = new MisbehaviourError(kind, message, cause === undefined ? undefined : { cause })
     this.#switch().stopPeer(peer, err)
@@ -459,9 +478,19 @@ export class PexReactor implements Reactor, Startable {
   }
 
   /** Queues `message` at once if there is room, else waits (Go's blocking `Send`). */
-  #send(peer: Peer, message: Uint8Array): Promise<boolean> {
-    if (peer.trySend(PEX_CHANNEL, message)) return Promise.resolve(true)
-    return peer.send(PEX_CHANNEL, message, { signal: peer.signal }).catch(() => false)
+  #send(peer: Peer, message: Uint8Array, type: PexMessageType): Promise<boolean> {
+    if (peer.trySend(PEX_CHANNEL, message)) {
+      this.#metrics.sent(type)
+      return Promise.resolve(true)
+    }
+    return peer
+      .send(PEX_CHANNEL, message, { signal: peer.signal })
+      .catch(() => false)
+      .then((queued) => {
+        if (queued) this.#metrics.sent(type)
+        else this.#metrics.sendFailed(type)
+        return queued
+      })
   }
 }
 
