@@ -20,7 +20,7 @@ export class AbortError extends P2PError {
 }
 
 /** Which wait timed out. */
-export type TimeoutPhase = 'dial' | 'handshake' | 'nodeinfo' | 'filter' | 'pong' | 'send'
+export type TimeoutPhase = 'dial' | 'handshake' | 'nodeinfo' | 'filter' | 'pong' | 'send' | 'remove-peer'
 
 /** An operation did not finish within its deadline. */
 export class TimeoutError extends P2PError {
