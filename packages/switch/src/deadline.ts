@@ -1,6 +1,28 @@
 import { AbortError, TimeoutError, type TimeoutPhase } from '@p2p/types'
 
 /**
+ * Waits for `p` at most `timeoutMs`: true when it fulfilled in time, false when the time ran out
+ * (its late outcome is then ignored); a rejection in time is rethrown. Unlike `withDeadline` it
+ * does not listen to a signal, so it still bounds waits made after the switch's own abort (in
+ * `stop()`). The timer is always cleared once `p` settles.
+ */
+export function settlesWithin(p: PromiseLike<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs)
+    Promise.resolve(p).then(
+      () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      (err: unknown) => {
+        clearTimeout(timer)
+        reject(err)
+      }
+    )
+  })
+}
+
+/**
  * Settles with `run`'s result, or rejects with `TimeoutError(phase)` after `timeoutMs`, or with
  * `AbortError` when `signal` aborts, whichever comes first. `run` gets a signal aborted in the
  * last two cases; its own late result is handed to `onLate` (to close a connection nobody will

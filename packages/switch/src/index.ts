@@ -67,6 +67,12 @@ export interface SwitchInit {
   /** Deadline of the peer filter's checks on one connection (Go `filterTimeout`, 5 s). */
   filterTimeoutMs?: number
   /**
+   * How long the switch waits for one reactor's async `removePeer` before it logs a
+   * `TimeoutError` (phase `remove-peer`) and goes on removing the peer; default 10 s. Bounds
+   * `stop()` and keeps a reconnecting peer's ID from staying taken by a hung reactor.
+   */
+  removePeerTimeoutMs?: number
+  /**
    * Label byte counters with `peer_id` as well as `chID` (Go always does; it costs more CPU
    * than the sending, cometbft#3184). Default false.
    */
@@ -97,6 +103,7 @@ export interface ResolvedSwitchInit {
   readonly allowDuplicateIp: boolean
   readonly dialTimeoutMs: number
   readonly filterTimeoutMs: number
+  readonly removePeerTimeoutMs: number
   readonly perPeerMetricLabels: boolean
   readonly metricsFlushIntervalMs: number
 }
@@ -108,6 +115,7 @@ export const SWITCH_DEFAULTS = {
   allowDuplicateIp: false,
   dialTimeoutMs: 10_000,
   filterTimeoutMs: 5_000,
+  removePeerTimeoutMs: 10_000,
   perPeerMetricLabels: false,
   metricsFlushIntervalMs: 1_000
 } as const
@@ -118,7 +126,7 @@ function checkInit(init: SwitchInit): void {
     const v = init[k]
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`${k} must be an integer >= 0, got ${String(v)}`)
   }
-  const times = ['dialTimeoutMs', 'filterTimeoutMs', 'metricsFlushIntervalMs'] as const
+  const times = ['dialTimeoutMs', 'filterTimeoutMs', 'removePeerTimeoutMs', 'metricsFlushIntervalMs'] as const
   for (const k of times) {
     const v = init[k]
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${k} must be a number > 0, got ${String(v)}`)
@@ -143,6 +151,7 @@ export function p2pSwitch(init: SwitchInit = {}): (components: SwitchComponents)
     allowDuplicateIp: init.allowDuplicateIp ?? SWITCH_DEFAULTS.allowDuplicateIp,
     dialTimeoutMs: init.dialTimeoutMs ?? SWITCH_DEFAULTS.dialTimeoutMs,
     filterTimeoutMs: init.filterTimeoutMs ?? SWITCH_DEFAULTS.filterTimeoutMs,
+    removePeerTimeoutMs: init.removePeerTimeoutMs ?? SWITCH_DEFAULTS.removePeerTimeoutMs,
     perPeerMetricLabels: init.perPeerMetricLabels ?? SWITCH_DEFAULTS.perPeerMetricLabels,
     metricsFlushIntervalMs: init.metricsFlushIntervalMs ?? SWITCH_DEFAULTS.metricsFlushIntervalMs
   }

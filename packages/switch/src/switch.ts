@@ -23,10 +23,11 @@ import {
   type Switch,
   type SwitchEvents,
   type SwitchFacade,
+  TimeoutError,
   TypedEventEmitter
 } from '@p2p/types'
 import { type Candidate, checkAdmission, rememberSelf, runPeerFilter } from './admission.js'
-import { withDeadline } from './deadline.js'
+import { settlesWithin, withDeadline } from './deadline.js'
 import { peerAddress, typedReason } from './log-line.js'
 import type { ResolvedSwitchInit, SwitchComponents } from './index.js'
 import { SwitchMetrics } from './metrics.js'
@@ -474,8 +475,15 @@ export class P2PSwitch implements Switch {
       try {
         const res: unknown = r.removePeer?.(peer, reason)
         // An async removePeer is awaited: the peer stays in the set (so its ID stays taken)
-        // until every reactor is done with it (tendermint#3338).
-        if (isThenable(res)) await res
+        // until every reactor is done with it (tendermint#3338) — for a bounded time, so one
+        // hung reactor cannot hold the ID, or stop(), forever.
+        if (isThenable(res)) {
+          const ms = this.#init.removePeerTimeoutMs
+          if (!(await settlesWithin(res, ms))) {
+            const err = new TimeoutError('remove-peer', ms, `reactor ${r.name} did not finish removing the peer within ${ms} ms`)
+            this.#log.error('remove peer %s reason=%s', peerAddress(peer.id, peer.socketAddr), typedReason(err))
+          }
+        }
       } catch (err) {
         this.#log.error('reactor %s failed to remove peer %s: %s', r.name, peer.id, asError(err).message)
       }

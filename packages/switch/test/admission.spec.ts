@@ -1,5 +1,6 @@
 import { type Envelope, type NodeID, type Peer, type PeerFilter, peerDataKey, RejectedError, type Switch } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { format } from 'node:util'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BaseReactor, p2pSwitch, type SwitchInit } from '../src/index.js'
 import { FakeConnection, FakeTransport } from './fakes.js'
 import { enc, FakeAddrBook, identity, MemoryMetrics, RecordingReactor, until } from './helpers.js'
@@ -259,6 +260,58 @@ describe('removal', () => {
     await until(() => !sw.peers().has(id), 'old removed')
     await sw.addPeer(fresh())
     expect(log).toEqual(['init old', 'remove old begins', 'remove old ends', 'init new'])
+  })
+
+  it('a removePeer that never settles: stop() waits removePeerTimeoutMs, logs a TimeoutError, and removes the peer', async () => {
+    vi.useFakeTimers()
+    try {
+      const errors: string[] = []
+      const log = Object.assign(() => {}, {
+        error: (f: string, ...a: unknown[]) => errors.push(format(f, ...a)),
+        trace: () => {},
+        enabled: true
+      })
+      class Hung extends RecordingReactor {
+        override removePeer(): Promise<void> {
+          return new Promise<void>(() => {})
+        }
+      }
+      const transport = new FakeTransport()
+      transport.start()
+      const sw = p2pSwitch({ removePeerTimeoutMs: 3_000 })({ transport, nodeInfo: () => ours.nodeInfo, logger: { forComponent: () => log } })
+      const after = new RecordingReactor('after', [0x21])
+      sw.addReactor(new Hung('hung', [0x20]))
+      sw.addReactor(after)
+      await sw.start()
+      const peer = await sw.addPeer(new FakeConnection(false))
+      const removed: Array<Error | undefined> = []
+      sw.events.addEventListener('peer:remove', (e) => removed.push(e.detail.reason))
+      let stopped = false
+      const stopping = Promise.resolve(sw.stop()).then(() => {
+        stopped = true
+      })
+      await vi.advanceTimersByTimeAsync(2_999)
+      // still waiting on the hung reactor: the peer is held, stop() has not returned
+      expect(stopped).toBe(false)
+      expect(sw.peers().has(peer.id)).toBe(true)
+      expect(errors).toEqual([])
+      await vi.advanceTimersByTimeAsync(1)
+      await stopping
+      expect(stopped).toBe(true)
+      expect(sw.peers().size).toBe(0)
+      expect(removed).toEqual([undefined])
+      // the reactors after the hung one still heard of the removal
+      expect(after.calls.map((c) => c.kind)).toContain('remove')
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(new RegExp(`^remove peer ${peer.id}@[0-9.]+:\\d+ reason=TimeoutError:remove-peer: reactor hung did not finish removing the peer within 3000 ms$`))
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('removePeerTimeoutMs must be positive', () => {
+    expect(() => p2pSwitch({ removePeerTimeoutMs: 0 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
   })
 
   it('TestSwitchRemovalErr: stopping a peer the switch does not hold changes nothing', async () => {
