@@ -1,4 +1,4 @@
-import type { Counter, Gauge, MetricLabels, Metrics, NodeID } from '@p2p/types'
+import type { ConnectionStatus, Counter, Gauge, MetricLabels, Metrics, NodeID } from '@p2p/types'
 
 /** Go's label value for a channel (`fmt.Sprintf("%#x", chID)`: `0x20`, `0x0`). */
 export function channelLabel(id: number): string {
@@ -28,6 +28,7 @@ export class SwitchMetrics {
   readonly #outbound: Gauge
   readonly #recvBytes: Counter
   readonly #sendBytes: Counter
+  readonly #pending: Gauge
   readonly #perPeer: boolean
   readonly #all = tallies()
   readonly #byPeer = new Map<NodeID, ByteTallies>()
@@ -46,6 +47,12 @@ export class SwitchMetrics {
       help: 'Number of bytes sent to a given peer.',
       labelNames
     })
+    // Go's name and help; like Go (peer.go metricsReporter) the value is the number of messages
+    // waiting in the peer's send queues, not bytes, read on the flush tick (Go: every 10 s).
+    this.#pending = metrics.registerGauge('cometbft_p2p_peer_pending_send_bytes', {
+      help: 'Number of pending bytes to be sent to a given peer.',
+      labelNames: perPeerLabels ? ['peer_id'] : []
+    })
   }
 
   peerAdded(outbound: boolean): void {
@@ -60,6 +67,8 @@ export class SwitchMetrics {
       const t = this.#byPeer.get(id)
       if (t !== undefined) this.#flushOne(t, id)
       this.#byPeer.delete(id)
+      // a gone peer has nothing pending (Go leaves its last value behind)
+      this.#pending.set(0, { peer_id: id })
     }
   }
 
@@ -77,13 +86,23 @@ export class SwitchMetrics {
     t.dirty = true
   }
 
-  /** Hands the tallies gathered since the last flush to the sink. */
-  flush(): void {
+  /**
+   * Hands the tallies gathered since the last flush to the sink, and sets the pending-send gauge
+   * from `peers` (one `status()` per peer per tick; nothing on the message path).
+   */
+  flush(peers: Iterable<{ readonly id: NodeID; status(): ConnectionStatus }> = []): void {
     if (this.#perPeer) {
       for (const [id, t] of this.#byPeer) this.#flushOne(t, id)
     } else {
       this.#flushOne(this.#all, undefined)
     }
+    let total = 0
+    for (const p of peers) {
+      const n = pendingMessages(p)
+      if (this.#perPeer) this.#pending.set(n, { peer_id: p.id })
+      total += n
+    }
+    if (!this.#perPeer) this.#pending.set(total)
   }
 
   #tallies(id: NodeID): ByteTallies {
@@ -109,5 +128,16 @@ export class SwitchMetrics {
       t.recv[ch] = 0
       t.sent[ch] = 0
     }
+  }
+}
+
+/** Messages waiting in a peer's send queues (0 when its status cannot be read). */
+function pendingMessages(p: { status(): ConnectionStatus }): number {
+  try {
+    let n = 0
+    for (const c of p.status().channels) n += c.sendQueueSize
+    return n
+  } catch {
+    return 0
   }
 }

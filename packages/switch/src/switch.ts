@@ -145,7 +145,7 @@ export class P2PSwitch implements Switch {
     this.#running = true
     if (this.#metrics !== undefined) {
       const m = this.#metrics
-      repeatingTask(() => m.flush(), this.#init.metricsFlushIntervalMs, controller.signal)
+      repeatingTask(() => m.flush(this.#peers.list()), this.#init.metricsFlushIntervalMs, controller.signal)
     }
     try {
       this.#c.addrBook?.addOurAddress(this.#c.transport.listenAddress())

@@ -576,6 +576,40 @@ describe('peers', () => {
   })
 })
 
+describe('pending sends', () => {
+  it("cometbft_p2p_peer_pending_send_bytes: Go's name, the messages in the send queues, set on the flush tick", async () => {
+    for (const perPeer of [false, true]) {
+      const metrics = new MemoryMetrics()
+      const { sw } = await make({ metrics, init: { perPeerMetricLabels: perPeer, metricsFlushIntervalMs: 10 } })
+      const queued = (sizes: number[]) => {
+        const c = new FakeConnection(false)
+        c.status = () => ({
+          connectedAt: 0,
+          bytesSent: 0,
+          bytesReceived: 0,
+          channels: sizes.map((n, i) => ({ id: 0x20 + i, priority: 1, sendQueueCapacity: 100, sendQueueSize: n, recentlySent: 0, bytesSent: 0, bytesReceived: 0 }))
+        })
+        return c
+      }
+      const a = await sw.addPeer(queued([3, 4]))
+      const b = await sw.addPeer(queued([5, 0]))
+      const name = 'cometbft_p2p_peer_pending_send_bytes'
+      if (perPeer) {
+        await until(() => metrics.get(name, { peer_id: a.id }) === 7 && metrics.get(name, { peer_id: b.id }) === 5, 'per-peer pending')
+        expect(metrics.values.has(name)).toBe(false)
+        sw.stopPeer(a, undefined)
+        await until(() => metrics.get(name, { peer_id: a.id }) === 0 && !sw.peers().has(a.id), 'a gone')
+        expect(metrics.get(name, { peer_id: b.id })).toBe(5)
+      } else {
+        await until(() => metrics.get(name) === 12, 'total pending')
+        expect([...metrics.values.keys()].some((k) => k.includes('peer_id'))).toBe(false)
+      }
+      await sw.stop()
+      if (!perPeer) expect(metrics.get(name)).toBe(0)
+    }
+  })
+})
+
 describe('BaseReactor', () => {
   it('a reactor in a few lines: echo on its channel', async () => {
     class Echo extends BaseReactor {

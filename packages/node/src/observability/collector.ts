@@ -18,14 +18,18 @@ export interface P2PCollectorComponents {
 }
 
 export interface P2PCollectorInit {
-  /** Label `cometbft_p2p_peer_pending_send_bytes` with `peer_id` (default false). */
+  /**
+   * Label `cometbft_p2p_peer_pending_send_bytes` with `peer_id` (default false). Used only for a
+   * switch that does not record that gauge itself (`@p2p/switch` does).
+   */
   perPeerLabels?: boolean
 }
 
 /**
  * Figures the layers do not count themselves, derived from the switch's typed events and the
  * book's and ban list's interfaces: dials by outcome and reason, refused and removed peers by
- * reason, pending sends, book size by bucket type (when the book does not report it) and bans.
+ * reason, pending sends (when the switch does not record them), book size by bucket type (when the
+ * book does not report it) and bans.
  * Gauges are computed when `/metrics` is read: no timer, nothing on the message path.
  */
 export class P2PCollector implements Startable {
