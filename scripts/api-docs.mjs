@@ -30,6 +30,7 @@ export const STRICT = {
   '@p2p/addrbook': true,
   '@p2p/switch': true,
   '@p2p/peer-manager': true,
+  '@p2p/pex': true,
   '@p2p/compliance-tests': true
 }
 

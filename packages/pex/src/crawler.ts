@@ -41,6 +41,7 @@ export interface CrawlRecord {
   lastSeen: number
 }
 
+/** Options of {@link crawl}; `signal` ends the crawl early, like the deadline. */
 export interface CrawlOptions extends AbortOptions {
   /** Dials every address (a started transport: its `dial` checks the ID, the network and NodeInfo). */
   transport: Transport
@@ -64,11 +65,13 @@ export interface CrawlOptions extends AbortOptions {
   onRecord?: (record: CrawlRecord) => void
 }
 
+/** What {@link crawl} resolves with. */
 export interface CrawlResult {
   /** Every node heard of, in the order it was first heard of. */
   readonly records: CrawlRecord[]
   /** True when the deadline, the signal or `maxNodes` cut the crawl short. */
   readonly truncated: boolean
+  /** Wall-clock duration of the crawl, ms. */
   readonly elapsedMs: number
 }
 

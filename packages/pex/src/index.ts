@@ -108,6 +108,7 @@ export interface PexComponents {
   metrics?: Metrics
 }
 
+/** The defaults of {@link PexInit}'s optional fields (times in ms; `minReceiveIntervalMs` and `minSendIntervalMs` derive from the period). */
 export const PEX_DEFAULTS = {
   seedMode: false,
   ensurePeersPeriodMs: 30_000,

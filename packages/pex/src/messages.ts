@@ -27,8 +27,10 @@ export interface ProtoNetAddress {
   readonly port: number
 }
 
+/** A decoded PEX message: a request for addresses, or an answer with the addresses as sent (not yet validated). */
 export type PexMessage = { readonly type: 'request' } | { readonly type: 'addrs'; readonly addrs: readonly ProtoNetAddress[] }
 
+/** Bounds of the PEX message decoder; a peer exceeding one is misbehaving. */
 export interface DecodeOptions {
   /**
    * More addresses than this in one `PexAddrs` throws {@link MessageTooLargeError} as soon as

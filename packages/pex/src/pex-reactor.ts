@@ -51,6 +51,7 @@ export interface PexConfig {
   freshnessWindowMs: number
   minReporters: number
   maxLivenessEntries: number
+  /** Uniform random numbers in [0, 1): peer choice, the first tick's jitter, crawl back-off. */
   random: () => number
 }
 

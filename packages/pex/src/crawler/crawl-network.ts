@@ -3,6 +3,7 @@ import { crawl, type CrawlOptions, type CrawlRecord } from '../crawler.js'
 import { CRAWL_FORMAT, type CrawlNode, type CrawlReport, recordToNode, summarize } from './report.js'
 import { SKIPPED, TappedTransport } from './tap.js'
 
+/** Options of {@link crawlNetwork}: those of {@link crawl}, plus the report's and resuming's. */
 export interface CrawlNetworkOptions extends CrawlOptions {
   /** The chain ID the crawler announces, written to the report (the transport's NodeInfo decides). */
   network?: string

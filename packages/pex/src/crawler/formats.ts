@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@p2p/types'
 import { CRAWL_FORMAT, type CrawlNode, type CrawlReport } from './report.js'
 
+/** The formats of a crawl file: one JSON report, CSV (one row per node), or NDJSON (one node per line). */
 export type CrawlFileFormat = 'json' | 'csv' | 'ndjson'
 
 /** The format a file name asks for (`.json`, `.csv`, `.ndjson` / `.jsonl`), or undefined. */
@@ -45,6 +46,11 @@ function cell(v: string | number | boolean | undefined): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 
+/**
+ * One node as a CSV row in {@link CSV_COLUMNS} order, without the line break. Fields are quoted
+ * per RFC 4180, and a text field starting with `=`, `+`, `-` or `@` gets a leading `'` so a
+ * spreadsheet does not evaluate a node's moniker as a formula.
+ */
 export function csvRow(n: CrawlNode): string {
   const i = n.nodeInfo
   const values = [
@@ -72,6 +78,7 @@ export function csvRow(n: CrawlNode): string {
   return values.map(cell).join(',')
 }
 
+/** The report's nodes as CSV: a header row of {@link CSV_COLUMNS}, then one row per node, CRLF line ends (the summary is left out). */
 export function toCsv(report: CrawlReport): string {
   return [CSV_COLUMNS.join(','), ...report.nodes.map(csvRow)].join('\r\n') + '\r\n'
 }
@@ -81,10 +88,12 @@ export function toNdjson(report: CrawlReport): string {
   return report.nodes.map((n) => JSON.stringify(n)).join('\n') + (report.nodes.length > 0 ? '\n' : '')
 }
 
+/** The whole report (nodes and summary) as indented JSON with a final newline: the file {@link parseCrawlReport} reads back. */
 export function toJson(report: CrawlReport): string {
   return `${JSON.stringify(report, null, 2)}\n`
 }
 
+/** The report written in `format` (see {@link toJson}, {@link toCsv}, {@link toNdjson}). */
 export function serializeCrawl(report: CrawlReport, format: CrawlFileFormat): string {
   return format === 'csv' ? toCsv(report) : format === 'ndjson' ? toNdjson(report) : toJson(report)
 }

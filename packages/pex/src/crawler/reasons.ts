@@ -17,6 +17,7 @@ export type UnreachableReason =
   /** Anything else. */
   | 'error'
 
+/** Every {@link UnreachableReason}, in the order reports list them. */
 export const UNREACHABLE_REASONS: readonly UnreachableReason[] = [
   'refused',
   'timeout',

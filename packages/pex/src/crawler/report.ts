@@ -57,12 +57,15 @@ export interface CrawlNode {
   carried?: boolean
 }
 
+/** One bucket of the handshake-time histogram in a {@link CrawlSummary}. */
 export interface HistogramBucket {
   /** Upper bound in ms, inclusive; `null` for the last, open bucket. */
   le: number | null
+  /** Reachable nodes whose handshake took at most `le` ms and more than the previous bound. */
   count: number
 }
 
+/** The counts of a crawl report, derived from its nodes by {@link summarize}. */
 export interface CrawlSummary {
   nodes: number
   /** Nodes this crawl dialled (not pending, not carried over). */
@@ -80,6 +83,10 @@ export interface CrawlSummary {
   handshakeMs: { buckets: HistogramBucket[]; p50?: number; p90?: number; max?: number }
 }
 
+/**
+ * A crawl file (`p2p-node crawl --out`, the shape of `schema/crawl.schema.json`): when and from
+ * which seeds the crawl ran, every node heard of, and a summary.
+ */
 export interface CrawlReport {
   format: typeof CRAWL_FORMAT
   startedAt: string
@@ -97,6 +104,7 @@ export interface CrawlReport {
 const iso = (ms: number): string => new Date(ms).toISOString()
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
+/** A NodeInfo as a crawl file stores it: versions as numbers, channels as hex, `other` flattened. */
 export function nodeInfoJson(info: NodeInfo): CrawlNodeInfo {
   return {
     moniker: info.moniker,
@@ -148,6 +156,11 @@ function quantile(sorted: readonly number[], q: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 }
 
+/**
+ * Counts `nodes` into a {@link CrawlSummary}: reachable, unreachable by reason, pending and
+ * carried over, versions and networks, and the handshake times of reachable nodes (histogram
+ * over {@link HANDSHAKE_BUCKETS_MS}, p50, p90, max).
+ */
 export function summarize(nodes: readonly CrawlNode[]): CrawlSummary {
   const s: CrawlSummary = {
     nodes: nodes.length,
