@@ -24,27 +24,38 @@ export interface BaseComponents {
   metrics?: Metrics
 }
 
+/** What the node hands a transport factory. */
 export interface TransportComponents extends BaseComponents {
+  /** The node's identity (from node_key.json or `createNode`'s options). */
   nodeKey: NodeKey
+  /** Our NodeInfo as it is now; after `start` its `listenAddr` holds the bound port. */
   nodeInfo: () => NodeInfo
+  /** The ban list, when the node has one, asked at every connection stage. */
   peerFilter?: PeerFilter
 }
 
+/** What the node hands an address-book factory: only the logger and metrics. */
 export type AddrBookComponents = BaseComponents
 
+/** What the node hands a ban-list factory: only the logger and metrics. */
 export type BanListComponents = BaseComponents
 
+/** What the node hands a switch factory. */
 export interface SwitchComponents extends BaseComponents {
+  /** The node's transport, started before the switch. */
   transport: Transport
+  /** Our NodeInfo as it is now; its ID identifies self-connections. */
   nodeInfo: () => NodeInfo
   addrBook?: SwitchAddrBook
   peerFilter?: PeerFilter
 }
 
+/** What the node hands a dial-strategy factory. */
 export interface DialStrategyComponents extends BaseComponents {
   addrBook: AddrBook
 }
 
+/** What the node hands a peer-manager factory. */
 export interface PeerManagerComponents extends BaseComponents {
   switch: Switch
   addrBook: AddrBook

@@ -5,7 +5,7 @@ const list = (a: readonly string[]): string => q(a.join(','))
 const dur = (ms: number): string => q(formatGoDuration(ms))
 
 /**
- * A commented config.toml with the keys @p2p reads, laid out and commented as CometBFT v0.34's
+ * A commented config.toml with the keys p2p-node reads, laid out and commented as CometBFT v0.34's
  * own template, so a Go node can use the same file (keys of other sections keep Go's defaults)
  * and an operator recognises every line.
  */

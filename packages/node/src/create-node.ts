@@ -87,9 +87,11 @@ export interface P2PNode {
   readonly components: NodeComponents
   /** The switch's events: `peer:add`, `peer:remove`, `peer:rejected`, `dial:error`. */
   readonly events: TypedEventTarget<SwitchEvents>
+  /** Our NodeInfo; after `start` its `listenAddr` holds the bound port unless an external address is configured. */
   nodeInfo(): NodeInfo
   /** The address we listen on (bound port included); throws `NotStartedError` before `start`. */
   listenAddress(): NetAddress
+  /** True between a completed `start` and `stop`. */
   isStarted(): boolean
   /** Starts address book → transport → switch (and its reactors) → peer manager. */
   start(): Promise<void>

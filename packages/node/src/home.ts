@@ -30,6 +30,7 @@ export interface HomePaths {
   readonly genesisFile: string
 }
 
+/** The absolute paths of the files under `home` (Go's defaults: config/config.toml, config/node_key.json, config/addrbook.json, config/genesis.json). Reads nothing. */
 export function homePaths(home: string): HomePaths {
   const abs = resolve(home)
   const defaults = defaultP2PConfig({ home: abs })
@@ -50,8 +51,10 @@ export interface InitHomeOptions {
   chainId?: string
 }
 
+/** What {@link initHome} did. */
 export interface InitHomeResult {
   readonly paths: HomePaths
+  /** The node's key: the one found in node_key.json, or the one just generated. */
   readonly nodeKey: Ed25519NodeKey
   /** Files written now. */
   readonly created: string[]
@@ -163,6 +166,11 @@ export async function readChainId(file: string): Promise<string | undefined> {
   return chainId
 }
 
+/**
+ * Checks a chain ID as Go's genesis validation does: 1 to {@link MAX_CHAIN_ID_LENGTH} characters.
+ *
+ * @throws ConfigError with `key` (the option or file it came from) otherwise
+ */
 export function checkChainId(chainId: string, key: string): void {
   if (chainId === '' || chainId.length > MAX_CHAIN_ID_LENGTH) {
     throw new ConfigError(key, `${key}: chain ID must be 1 to ${MAX_CHAIN_ID_LENGTH} characters, got ${JSON.stringify(chainId)}`)

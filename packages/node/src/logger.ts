@@ -4,9 +4,13 @@ import type { ComponentLogger, Logger } from '@p2p/types'
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino'
 import pretty from 'pino-pretty'
 
+/** The levels `--log-level` accepts, most verbose first; `silent` writes nothing. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
+/** The formats `--log-format` accepts: one JSON object per line, or human-readable lines. */
 export const LOG_FORMATS = ['json', 'pretty'] as const
+/** One of {@link LOG_FORMATS}. */
 export type LogFormat = (typeof LOG_FORMATS)[number]
 
 /** Options of {@link nodeLogger}. */
@@ -27,8 +31,11 @@ export interface NodeLoggerOptions {
  */
 export interface NodeLogger extends ComponentLogger {
   readonly level: LogLevel
+  /** Writes an `info` line; `msg` is a format (`%s`, `%d`, `%j`...) as in {@link formatLogMessage}. */
   info(msg: string, ...args: unknown[]): void
+  /** Writes a `warn` line (format as for `info`). */
   warn(msg: string, ...args: unknown[]): void
+  /** Writes an `error` line (format as for `info`). */
   error(msg: string, ...args: unknown[]): void
   /** Writes out anything buffered (before the process exits). */
   flush(): void

@@ -7,14 +7,21 @@ export const BLOCK_PROTOCOL = 11n
 /** The CometBFT version we speak for. */
 export const DEFAULT_VERSION = '0.34.35'
 
+/** The fields of our NodeInfo that are not fixed by the protocol (see {@link makeNodeInfo}). */
 export interface MakeNodeInfoOptions {
+  /** Our node ID (from the node key). */
   id: NodeID
+  /** The chain ID (genesis.json's `chain_id`): peers of another network are refused. */
   network: string
+  /** A human-readable name. */
   moniker: string
+  /** `other.rpc_address`, as Go's config `rpc.laddr` (we serve no RPC; may be empty). */
   rpcAddress: string
   /** `host:port` or `scheme://host:port`; advertised as `tcp://host:port`. */
   listenAddr: string
+  /** The channel IDs of our reactors (0..255), announced to peers. */
   channels: readonly number[]
+  /** The CometBFT version announced. Default {@link DEFAULT_VERSION}. */
   version?: string | undefined
   /** `other.tx_index`: we index nothing, so `off`. */
   txIndex?: 'on' | 'off' | ''

@@ -33,10 +33,13 @@ export interface TestnetOptions {
   beforeStop?: (result: TestnetResult) => Promise<void>
 }
 
+/** One node of a testnet at one moment. */
 export interface TestnetNodeStatus {
+  /** `seedN` or `nodeN` (numbered from 0). */
   readonly name: string
   readonly id: NodeID
   readonly role: 'seed' | 'node'
+  /** `id@ip:port` it listens on; empty once stopped. */
   readonly address: string
   /** Connected nodes, seeds not counted (for a seed: every peer). */
   readonly peers: number
@@ -48,17 +51,22 @@ export interface TestnetNodeStatus {
   readonly reachedMs: number | undefined
 }
 
+/** The state of a testnet, reported every `tickMs` to `onTick`. */
 export interface TestnetSnapshot {
   /** ms since every node was started. */
   readonly elapsedMs: number
+  /** Peers every node must reach. */
   readonly target: number
   readonly nodes: readonly TestnetNodeStatus[]
   /** Non-seed nodes with at least `target` peers now. */
   readonly atTarget: number
+  /** Non-seed nodes. */
   readonly total: number
 }
 
+/** What {@link runTestnet} resolves with: the last snapshot, and whether and when it converged. */
 export interface TestnetResult extends TestnetSnapshot {
+  /** True when every node had `target` peers at once before the timeout. */
   readonly converged: boolean
   /** Why it did not converge. */
   readonly reason: string | undefined

@@ -23,7 +23,9 @@ import { runTestnetCommand } from './testnet-command.js'
 
 /** Where the CLI writes: stdout for results, stderr for diagnostics (and logs). */
 export interface CliIO {
+  /** Writes command output (default `process.stdout`); `text` carries its own line breaks. */
   stdout: (text: string) => void
+  /** Writes diagnostics (default `process.stderr`). */
   stderr: (text: string) => void
 }
 

@@ -7,9 +7,13 @@ interface InspectableBook {
   knownAddresses?(): ReadonlyArray<{ readonly bucketType: 'new' | 'old' }>
 }
 
+/** What the {@link P2PCollector} observes. */
 export interface P2PCollectorComponents {
+  /** Its events count dials, refused and removed peers; its peers give the pending sends. */
   switch: Pick<SwitchFacade, 'events' | 'peers'>
+  /** The book size by bucket type, read at scrape time. */
   addrBook?: Pick<AddrBook, 'size'> & InspectableBook
+  /** The bans in force, read at scrape time. */
   banList?: Pick<BanList, 'list'>
   /** Its `connection:rejected` events count failed handshakes and refused connections. */
   transport?: Pick<Transport, 'addEventListener'>
@@ -17,6 +21,7 @@ export interface P2PCollectorComponents {
   metrics: Metrics & { readonly registry: prom.Registry }
 }
 
+/** Options of the {@link P2PCollector}. */
 export interface P2PCollectorInit {
   /**
    * Label `cometbft_p2p_peer_pending_send_bytes` with `peer_id` (default false). Used only for a

@@ -29,13 +29,19 @@ export interface HttpApiInit {
 
 /** A metrics registry the API can expose (a `PromMetrics` is one). */
 export interface MetricsExposition {
+  /** Every metric in the exposition format, served as `/metrics`. */
   expose(): Promise<string>
+  /** The `Content-Type` of that text. */
   readonly contentType: string
 }
 
+/** What the {@link HttpApi} serves from. */
 export interface HttpApiComponents {
+  /** Read on each request of `/status`, `/net_info`, `/addrbook`, `/peers` and `/network`. */
   status: NodeStatusSource
+  /** Served as `/metrics`; without it `/metrics` answers 404. */
   metrics?: MetricsExposition
+  /** Where a failed request is logged. */
   logger?: Logger
 }
 

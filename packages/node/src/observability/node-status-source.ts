@@ -3,8 +3,11 @@ import type { AddrBookSummary, NodeStatusSource } from './status-source.js'
 
 /** What {@link nodeStatusSource} reads of a node (a `P2PNode` of `createNode` has all of it). */
 export interface ObservableNode {
+  /** Our NodeInfo now. */
   nodeInfo(): NodeInfo
+  /** The address we listen on; may throw before `start` (reported as no address). */
   listenAddress(): NetAddress
+  /** When present and false, the node has no listen address. */
   isStarted?(): boolean
   readonly components: {
     readonly switch: Pick<Switch, 'peers' | 'numPeers'>
@@ -23,6 +26,7 @@ interface SeedLiveness {
   readonly liveness?: { servable?(now: number): { verified: NetAddress[] } }
 }
 
+/** Options of {@link nodeStatusSource}. */
 export interface NodeStatusSourceOptions {
   /** For a node that is not a seed: how recent a book entry's last success must be to count as verified (default 24 h). */
   verifiedWithinMs?: number

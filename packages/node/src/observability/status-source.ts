@@ -40,9 +40,11 @@ export interface NetworkView {
  * request and must be cheap and synchronous.
  */
 export interface NodeStatusSource {
+  /** Our NodeInfo now (`/status`). */
   nodeInfo(): NodeInfo
   /** The address we listen on, undefined before the transport started. */
   listenAddress(): NetAddress | undefined
+  /** The connected peers now (`/net_info`). */
   peers(): readonly Peer[]
   /** Peer counts as the switch keeps them (unconditional peers excluded). */
   numPeers?(): PeerCounts
