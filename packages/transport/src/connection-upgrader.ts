@@ -41,6 +41,10 @@ export interface UpgradeContext {
   before?: () => Promise<void>
   /** Frees the transport's bookkeeping for this connection; called once, when it is gone. */
   release: () => void
+  /** Inbound: the peer must send its first bytes within this many ms (before we send anything). */
+  firstBytesTimeoutMs?: number
+  /** Told once when the first bytes arrived. */
+  onFirstBytes?: () => void
 }
 
 /**
@@ -82,7 +86,9 @@ export class ConnectionUpgrader {
         peerFilter: init.peerFilter,
         secretTimeoutMs: init.handshakeTimeoutMs,
         nodeInfoTimeoutMs: init.nodeInfoTimeoutMs,
-        signal: ctx.signal
+        signal: ctx.signal,
+        ...(ctx.firstBytesTimeoutMs === undefined ? {} : { firstBytesTimeoutMs: ctx.firstBytesTimeoutMs }),
+        ...(ctx.onFirstBytes === undefined ? {} : { onFirstBytes: ctx.onFirstBytes })
       })
       const conn: UpgradedConnection = new UpgradedConnection({
         stream: up.stream,

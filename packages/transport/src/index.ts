@@ -25,7 +25,8 @@ import type { ByteStream } from './byte-stream.js'
 import { MemoryTransport, type MemoryTransportComponents, type MemoryTransportInit } from './memory/memory-transport.js'
 import { type MConnectionInit, mconnection } from './mconn/index.js'
 import type { MultiplexerFactory } from './peer-connection.js'
-import { type SecretHandshakeOptions, secretHandshake } from './secret/index.js'
+import { runSecretHandshake } from './secret/handshake.js'
+import type { SecretHandshakeOptions } from './secret/index.js'
 import { TcpTransport, type TcpTransportComponents, type TcpTransportInit } from './tcp/tcp-transport.js'
 import type { SecureUpgrader } from './upgrade.js'
 
@@ -62,7 +63,7 @@ export {
 export { HandoverStream } from './stream/handover-stream.js'
 export { type IterateOptions, iterateByteStream } from './stream/iterate.js'
 export { TCP_TRANSPORT_DEFAULTS, TcpTransport, type TcpTransportComponents, type TcpTransportInit } from './tcp/tcp-transport.js'
-export type { SecureStream, SecureUpgrader } from './upgrade.js'
+export type { SecureStream, SecureUpgrader, SecureUpgraderOptions } from './upgrade.js'
 
 /** Options shared by both transports for the layers they run. */
 export interface StackInit {
@@ -77,7 +78,8 @@ function stack(init: StackInit, logger: ComponentLogger | undefined): { secure: 
   const log = init.mconnection?.logger ?? logger?.forComponent('p2p:mconnection')
   const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }) })
   return {
-    secure: (socket, key, options) => secretHandshake(socket, key, { ...init.secret, ...options }),
+    secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, continued, ...options }) =>
+      runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes, continued }),
     multiplexer: (stream: ByteStream, channels) => mux(stream, channels)
   }
 }

@@ -11,8 +11,9 @@ import {
   validateNodeInfo
 } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
-import { exchangeNodeInfo } from './nodeinfo/exchange.js'
+import { exchangeNodeInfo, exchangeNodeInfoOn } from './nodeinfo/exchange.js'
 import { askPeerFilter } from './peer-filter.js'
+import { SecretConnection } from './secret/secret-connection.js'
 import { HandoverStream } from './stream/handover-stream.js'
 
 /** An authenticated encrypted stream: what the secret handshake yields. */
@@ -21,12 +22,23 @@ export interface SecureStream extends ByteStream {
   readonly remoteId: NodeID
 }
 
+/** Options the upgrade passes to a {@link SecureUpgrader}. */
+export interface SecureUpgraderOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+  /**
+   * Inbound: wait at most this long for the peer's first bytes before sending anything, then
+   * start `timeoutMs` (an upgrader may ignore it; the transport then gets no early drop).
+   */
+  firstBytesTimeoutMs?: number
+  /** Told once when the first bytes arrived. */
+  onFirstBytes?: () => void
+  /** The upgrade goes on with the stream (NodeInfo exchange): keep watching `signal` until it ends. */
+  continued?: boolean
+}
+
 /** Runs the secret handshake over a raw duplex (the seam for the SecretConnection). */
-export type SecureUpgrader = (
-  socket: Duplex,
-  nodeKey: NodeKey,
-  options: { signal?: AbortSignal; timeoutMs?: number }
-) => Promise<SecureStream>
+export type SecureUpgrader = (socket: Duplex, nodeKey: NodeKey, options: SecureUpgraderOptions) => Promise<SecureStream>
 
 export interface UpgradeOptions {
   nodeKey: NodeKey
@@ -43,10 +55,13 @@ export interface UpgradeOptions {
   secretTimeoutMs: number
   nodeInfoTimeoutMs: number
   signal?: AbortSignal
+  /** Inbound: see {@link SecureUpgraderOptions.firstBytesTimeoutMs}. */
+  firstBytesTimeoutMs?: number
+  onFirstBytes?: () => void
 }
 
 export interface Upgraded {
-  stream: HandoverStream
+  stream: ByteStream
   remoteInfo: NodeInfo
   remotePublicKey: Uint8Array
   remoteId: NodeID
@@ -61,7 +76,10 @@ export interface Upgraded {
 export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgraded> {
   let secure: SecureStream | undefined
   try {
-    const secretOptions = { timeoutMs: o.secretTimeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
+    const secretOptions: SecureUpgraderOptions = { timeoutMs: o.secretTimeoutMs, continued: true }
+    if (o.signal !== undefined) secretOptions.signal = o.signal
+    if (o.firstBytesTimeoutMs !== undefined) secretOptions.firstBytesTimeoutMs = o.firstBytesTimeoutMs
+    if (o.onFirstBytes !== undefined) secretOptions.onFirstBytes = o.onFirstBytes
     secure = await o.secure(socket, o.nodeKey, secretOptions)
     const remoteId = secure.remoteId
     if (o.expectedId !== undefined && remoteId !== o.expectedId) {
@@ -71,9 +89,19 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     if (filter?.denyAuthenticated !== undefined) {
       await askPeerFilter(() => filter.denyAuthenticated?.(remoteId, o.raw), `peer ${remoteId}`, { addr: o.remote, id: remoteId })
     }
-    const stream = new HandoverStream(secure)
     const exchangeOptions = { timeoutMs: o.nodeInfoTimeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
-    const remoteInfo = await exchangeNodeInfo(stream, o.ourInfo, exchangeOptions)
+    // Our SecretConnection reads the NodeInfo itself, before it is started (one deadline and one
+    // abort listener for the whole set-up); any other secure stream goes through a HandoverStream.
+    let stream: ByteStream
+    let remoteInfo: NodeInfo
+    if (secure instanceof SecretConnection) {
+      stream = secure
+      remoteInfo = await exchangeNodeInfoOn(secure, o.ourInfo, exchangeOptions)
+    } else {
+      const handover = new HandoverStream(secure)
+      stream = handover
+      remoteInfo = await exchangeNodeInfo(handover, o.ourInfo, exchangeOptions)
+    }
     try {
       validateNodeInfo(remoteInfo)
     } catch (err) {
@@ -93,6 +121,7 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     if (filter?.denyNodeInfo !== undefined) {
       await askPeerFilter(() => filter.denyNodeInfo?.(remoteInfo, o.raw), `NodeInfo of ${remoteId}`, { addr: o.remote, id: remoteId })
     }
+    if (secure instanceof SecretConnection) secure.endUpgrade()
     return { stream, remoteInfo, remotePublicKey: secure.remotePublicKey, remoteId }
   } catch (err) {
     secure?.close()

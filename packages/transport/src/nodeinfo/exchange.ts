@@ -1,5 +1,6 @@
 import { AbortError, HandshakeError, type NodeInfo, TimeoutError } from '@p2p/types'
 import { encodeDelimited } from '@p2p/types/wire'
+import type { SecretConnection } from '../secret/secret-connection.js'
 import type { HandoverStream } from '../stream/handover-stream.js'
 import { deadline } from '../util/deadline.js'
 import { decodeNodeInfo, encodeNodeInfo } from './codec.js'
@@ -49,5 +50,24 @@ export async function exchangeNodeInfo(stream: HandoverStream, ours: NodeInfo, o
     throw new HandshakeError('nodeinfo', `NodeInfo exchange failed: ${(err as Error).message}`, { cause: err })
   } finally {
     limit.clear()
+  }
+}
+
+/**
+ * {@link exchangeNodeInfo} as the transport runs it, on a SecretConnection that is not started
+ * yet: the connection's own deadline (re-armed for this stage) and the abort listener the
+ * handshake left on it, one sealed write, the peer's NodeInfo read frame by frame in pull mode
+ * (bytes after it wait for the MConnection). Same errors as {@link exchangeNodeInfo}.
+ */
+export async function exchangeNodeInfoOn(conn: SecretConnection, ours: NodeInfo, options: ExchangeOptions = {}): Promise<NodeInfo> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_NODE_INFO_TIMEOUT_MS
+  try {
+    conn.armDeadline(timeoutMs, () => new TimeoutError('nodeinfo', timeoutMs))
+    conn.sendNow(framedNodeInfo(ours))
+    return decodeNodeInfo(await conn.readMessage(MAX_NODE_INFO_SIZE))
+  } catch (err) {
+    if (options.signal?.aborted === true) throw new AbortError('NodeInfo exchange aborted', { cause: err })
+    if (err instanceof TimeoutError && err.phase === 'nodeinfo') throw err
+    throw new HandshakeError('nodeinfo', `NodeInfo exchange failed: ${(err as Error).message}`, { cause: err })
   }
 }

@@ -49,6 +49,23 @@ export interface HandshakeInternals {
   onSecrets?: (s: { locIsLeast: boolean; dhSecret: Uint8Array; recvSecret: Uint8Array; sendSecret: Uint8Array; challenge: Uint8Array }) => void
 }
 
+/** How the transport's upgrade runs the handshake (not part of the public options). */
+export interface UpgradeHandshakeOptions {
+  /**
+   * Inbound: wait this long for the peer's first bytes before sending anything (a silent socket
+   * costs no key and no write), then start the handshake deadline. Times out with
+   * `TimeoutError` (phase 'handshake', "no handshake bytes within N ms").
+   */
+  firstBytesTimeoutMs?: number | undefined
+  /** Told once when the first bytes arrived. */
+  onFirstBytes?: (() => void) | undefined
+  /**
+   * The caller goes on with the connection in pull mode (the NodeInfo exchange): on success the
+   * abort listener stays on the stream until `SecretConnection.endUpgrade()` or close.
+   */
+  continued?: boolean | undefined
+}
+
 /**
  * Runs the CometBFT v0.34 secret-connection handshake over `stream` (a `net.Socket` or any
  * duplex byte stream) and resolves to an authenticated {@link SecretConnection}.
@@ -70,7 +87,8 @@ export async function runSecretHandshake(
   stream: Duplex,
   nodeKey: NodeKey,
   options: SecretHandshakeOptions,
-  internals: HandshakeInternals
+  internals: HandshakeInternals,
+  upgrade: UpgradeHandshakeOptions = {}
 ): Promise<SecretConnection> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   const { signal } = options
@@ -93,18 +111,23 @@ export async function runSecretHandshake(
   const socket = stream as Duplex & { setNoDelay?: (noDelay: boolean) => unknown }
   if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
   const driver = new StreamDriver(stream)
-  const timer = setTimeout(() => driver.interrupt(new TimeoutError('handshake', timeoutMs)), timeoutMs)
-  const onAbort = (): void => driver.interrupt(new AbortError())
-  signal?.addEventListener('abort', onAbort, { once: true })
+  if (signal !== undefined) driver.watch(signal)
   const state: { stage: HandshakeStage } = { stage: 'key-exchange' }
   try {
-    return await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state)
+    const firstMs = upgrade.firstBytesTimeoutMs
+    if (firstMs !== undefined) {
+      driver.arm(firstMs, () => new TimeoutError('handshake', firstMs, `no handshake bytes within ${firstMs} ms`))
+      await driver.waitFor(1)
+      upgrade.onFirstBytes?.()
+    }
+    driver.arm(timeoutMs, () => new TimeoutError('handshake', timeoutMs))
+    const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state)
+    driver.disarm()
+    if (upgrade.continued !== true) driver.unwatch()
+    return conn
   } catch (err) {
     driver.destroy()
     throw toHandshakeError(err, state.stage, driver.failure)
-  } finally {
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { NODE_ID_BYTE_LENGTH, type NodeID, nodeIdFromPublicKey } from '@p2p/types'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
@@ -26,6 +27,15 @@ function loadSha256(): Sha256 | undefined {
   }
 }
 const sodiumSha256 = loadSha256()
+
+const idHash = new Uint8Array(32)
+
+/** `nodeIdFromPublicKey` over libsodium's SHA-256 when it loads (no hash object per call). */
+export function nodeIdOf(publicKey: Uint8Array): NodeID {
+  if (sodiumSha256 === undefined || publicKey.length !== 32) return nodeIdFromPublicKey(publicKey)
+  sodiumSha256(idHash, publicKey)
+  return Buffer.from(idHash.buffer, idHash.byteOffset, NODE_ID_BYTE_LENGTH).toString('hex') as NodeID
+}
 
 // HMAC-SHA256 over libsodium's one-call SHA-256: eight native calls and no objects per HKDF,
 // against @noble's pure-JS HMAC (≈ 3× slower) and node:crypto's hkdfSync (a KeyObject per

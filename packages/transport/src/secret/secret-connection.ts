@@ -1,8 +1,10 @@
-import { ConnectionClosedError, InvalidArgumentError, type NodeID, nodeIdFromPublicKey, ProtocolError } from '@p2p/types'
+import { ConnectionClosedError, InvalidArgumentError, type NodeID, ProtocolError } from '@p2p/types'
+import { peekDelimited } from '@p2p/types/wire'
 import type { ByteStream, ByteStreamHandlers } from '../byte-stream.js'
 import { SEALED_FRAME_SIZE } from './constants.js'
 import type { FrameReader } from './frame-reader.js'
 import type { FrameWriter } from './frame-writer.js'
+import { nodeIdOf } from './kdf.js'
 import type { StreamDriver, StreamSink } from './stream-driver.js'
 
 /** At most this many frames (64 KiB of data) per `onData`, so `pause()` takes effect promptly. */
@@ -38,9 +40,9 @@ export class SecretConnection implements ByteStream, StreamSink {
     initialData: Uint8Array
   ) {
     this.remotePublicKey = remotePublicKey
-    this.remoteId = nodeIdFromPublicKey(remotePublicKey)
+    this.remoteId = nodeIdOf(remotePublicKey)
     this.pending = initialData.length > 0 ? initialData : undefined
-    driver.setSink(this)
+    // The driver stays in pull mode until start(), so the upgrade can read the NodeInfo first.
   }
 
   get closed(): boolean {
@@ -51,6 +53,7 @@ export class SecretConnection implements ByteStream, StreamSink {
   start(handlers: ByteStreamHandlers): void {
     if (this.handlers !== undefined) throw new InvalidArgumentError('SecretConnection already started')
     this.handlers = handlers
+    this.driver.setSink(this)
     if (this.isClosed) {
       this.reportEnd()
       return
@@ -77,6 +80,57 @@ export class SecretConnection implements ByteStream, StreamSink {
       throw error
     }
     return this.driver.writeCorked(sealed)
+  }
+
+  /**
+   * @internal Before {@link start} (the transport's NodeInfo exchange): the body of the next
+   * uvarint-delimited message, read frame by frame and never past the frame that completes it;
+   * bytes after it are delivered first once started. Throws `MessageTooLargeError` as soon as
+   * the length prefix exceeds `maxLength`, the stream's interruption (deadline, abort) or
+   * `ConnectionClosedError` when it ends first, `ProtocolError` for a bad frame.
+   */
+  async readMessage(maxLength: number): Promise<Uint8Array> {
+    if (this.handlers !== undefined) throw new InvalidArgumentError('SecretConnection already started')
+    let plain = this.pending
+    for (;;) {
+      if (plain !== undefined) {
+        const peek = peekDelimited(plain, maxLength)
+        if (peek.complete) {
+          this.pending = peek.total < plain.length ? plain.subarray(peek.total) : undefined
+          return plain.subarray(peek.offset, peek.offset + peek.length)
+        }
+      }
+      if (this.isClosed) throw new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError })
+      await this.driver.waitFor(SEALED_FRAME_SIZE)
+      const data = this.reader.readFrames(1)
+      if (data !== undefined && data.length > 0) {
+        if (plain === undefined) plain = data
+        else {
+          const joined = new Uint8Array(plain.length + data.length)
+          joined.set(plain)
+          joined.set(data, plain.length)
+          plain = joined
+        }
+        this.pending = plain
+      }
+    }
+  }
+
+  /** @internal Seals `data` and writes it at once (one message, no corking): the NodeInfo. */
+  sendNow(data: Uint8Array): void {
+    if (this.isClosed) throw new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError })
+    this.driver.write(this.writer.seal(data))
+  }
+
+  /** @internal Interrupts {@link readMessage} with `error()` after `ms` (replaces the previous deadline). */
+  armDeadline(ms: number, error: () => Error): void {
+    this.driver.arm(ms, error)
+  }
+
+  /** @internal The set-up is over: drops its deadline and abort listener. */
+  endUpgrade(): void {
+    this.driver.disarm()
+    this.driver.unwatch()
   }
 
   /** Resolves once the stream has taken all queued bytes; rejects if the connection closes first. */

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import { ConnectionClosedError } from '@p2p/types'
+import { AbortError, ConnectionClosedError } from '@p2p/types'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 /** Receives what the stream reads once the driver is in push mode. */
@@ -31,6 +31,11 @@ export class StreamDriver {
   private sink: StreamSink | undefined
   private wanted = 0
   private wake: (() => void) | undefined
+  // One deadline and one abort listener for the whole connection set-up (handshake, NodeInfo),
+  // re-armed per stage instead of a timer, an AbortController and listeners per stage.
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timeoutError: (() => Error) | undefined
+  private signal: AbortSignal | undefined
 
   constructor(readonly stream: Duplex) {
     // Paused before the 'data' listener goes on, so the stream does not start flowing.
@@ -58,6 +63,48 @@ export class StreamDriver {
         this.stream.resume()
       })
     }
+  }
+
+  /**
+   * Interrupts with `error()` after `ms` unless {@link disarm}ed first; replaces any earlier
+   * deadline. The error is built only if the time runs out.
+   */
+  arm(ms: number, error: () => Error): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timeoutError = error
+    this.timer = setTimeout(this.onTimeout, ms)
+  }
+
+  /** Clears the deadline set by {@link arm}. */
+  disarm(): void {
+    if (this.timer === undefined) return
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.timeoutError = undefined
+  }
+
+  /** Interrupts with an `AbortError` when `signal` aborts, until {@link unwatch} or destroy. */
+  watch(signal: AbortSignal): void {
+    this.unwatch()
+    this.signal = signal
+    signal.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  unwatch(): void {
+    this.signal?.removeEventListener('abort', this.onAbort)
+    this.signal = undefined
+  }
+
+  private readonly onTimeout = (): void => {
+    const error = this.timeoutError
+    this.timer = undefined
+    this.timeoutError = undefined
+    if (error !== undefined) this.interrupt(error())
+  }
+
+  private readonly onAbort = (): void => {
+    this.signal = undefined
+    this.interrupt(new AbortError())
   }
 
   /** Rejects a pending {@link waitFor} (and every later one) with `error`. */
@@ -112,6 +159,8 @@ export class StreamDriver {
    * queues after that are dropped, as unsent bytes are on a Go Close.
    */
   destroy(): void {
+    this.disarm()
+    this.unwatch()
     if (this.stream.destroyed) return
     if (this.corked) this.uncork()
     this.stream.destroy()

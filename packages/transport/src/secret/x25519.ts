@@ -13,12 +13,15 @@ import { createRequire } from 'node:module'
 interface SodiumX25519 {
   crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
+  randombytes_buf(buf: Uint8Array): void
 }
 
 function loadSodium(): SodiumX25519 | undefined {
   try {
     const mod = createRequire(import.meta.url)('sodium-native') as Partial<SodiumX25519>
-    return typeof mod.crypto_scalarmult === 'function' && typeof mod.crypto_scalarmult_base === 'function' ? (mod as SodiumX25519) : undefined
+    return typeof mod.crypto_scalarmult === 'function' && typeof mod.crypto_scalarmult_base === 'function' && typeof mod.randombytes_buf === 'function'
+      ? (mod as SodiumX25519)
+      : undefined
   } catch {
     return undefined
   }
@@ -59,12 +62,23 @@ function publicOf(priv: Uint8Array): Uint8Array {
 }
 
 /**
+ * 32 bytes from the OS CSPRNG: libsodium's `randombytes_buf` (getrandom) when it loads, a plain
+ * call, where node:crypto's `randomFillSync` builds a job object per call (≈ 25 µs a handshake).
+ */
+function randomKey(): Uint8Array {
+  const out = new Uint8Array(32)
+  if (sodium !== undefined) sodium.randombytes_buf(out)
+  else randomFillSync(out)
+  return out
+}
+
+/**
  * A fresh key pair, or the one of `privateKey` (32 raw bytes, clamped by X25519 itself as in
  * Go's `nacl/box`; used to replay Go's vectors).
  */
 export function generateEphemeralKeyPair(privateKey?: Uint8Array): EphemeralKeyPair {
   if (privateKey !== undefined && privateKey.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
-  const priv = privateKey === undefined ? randomFillSync(new Uint8Array(32)) : Uint8Array.from(privateKey)
+  const priv = privateKey === undefined ? randomKey() : Uint8Array.from(privateKey)
   return { publicKey: publicOf(priv), privateKey: priv }
 }
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import { ConnectionClosedError, RejectedError, TimeoutError } from '@p2p/types'
+import { RejectedError } from '@p2p/types'
 
 /** One inbound connection between `accept(2)` and the consumer taking it from the queue. */
 export interface InboundSlot {
@@ -93,47 +93,4 @@ export class InboundSlots {
     }
     return undefined
   }
-}
-
-/**
- * Waits up to `timeoutMs` for the first bytes of a paused socket and puts them back (`unshift`),
- * so the handshake reads them as if nothing happened. An honest dialler sends its ephemeral key
- * as soon as it connects; a silent socket is dropped long before the handshake deadline.
- * Rejects with `TimeoutError` (phase `handshake`), `ConnectionClosedError`, or the signal's reason.
- */
-export function firstBytes(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error): void => {
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('end', onEnd)
-      socket.off('close', onEnd)
-      socket.off('error', onError)
-      signal.removeEventListener('abort', onAbort)
-      socket.pause()
-      if (err === undefined) resolve()
-      else reject(err)
-    }
-    const onData = (chunk: Buffer): void => {
-      done()
-      socket.unshift(chunk)
-    }
-    const onEnd = (): void => done(new ConnectionClosedError('closed before the handshake began'))
-    const onError = (err: Error): void => done(new ConnectionClosedError(`socket error before the handshake: ${err.message}`, { cause: err }))
-    const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new ConnectionClosedError('aborted'))
-    const timer = setTimeout(
-      () => done(new TimeoutError('handshake', timeoutMs, `no handshake bytes within ${timeoutMs} ms`)),
-      timeoutMs
-    )
-    if (signal.aborted) {
-      onAbort()
-      return
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    socket.on('data', onData)
-    socket.once('end', onEnd)
-    socket.once('close', onEnd)
-    socket.once('error', onError)
-    socket.resume()
-  })
 }

@@ -30,7 +30,7 @@ import { askPeerFilter } from '../peer-filter.js'
 import type { SecureUpgrader } from '../upgrade.js'
 import { runConnFilters } from './conn-filters.js'
 import { ConnSet } from './conn-set.js'
-import { firstBytes, type InboundSlot, InboundSlots } from './inbound-slots.js'
+import { type InboundSlot, InboundSlots } from './inbound-slots.js'
 
 /** Options of the TCP transport, with Go v0.34's effective defaults. */
 export interface TcpTransportInit {
@@ -284,6 +284,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     const remotePort = socket.remotePort ?? 0
     const remote = socketKey(remoteIp, remotePort)
     const raw: RawConnInfo = { remoteIp, remotePort, outbound: ctx.outbound }
+    const slot = ctx.slot
     let registered = false
     return this.#upgrader.upgrade(socket, {
       raw,
@@ -307,12 +308,12 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
           await askPeerFilter(() => filter.denyInboundConnection?.(raw), `CONN<${remote}>`, { addr: remote })
         }
         await runConnFilters(this.#opts.connFilters, raw, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
-        if (ctx.slot !== undefined) {
-          await firstBytes(socket, Math.min(this.#opts.firstBytesTimeoutMs, this.#opts.handshakeTimeoutMs), ctx.signal)
-          ctx.slot.gotBytes = true
-        }
-        // The handshake's stream driver resumes the socket when it wants bytes.
-      }
+        // The handshake's stream driver resumes the socket when it wants bytes; an inbound one
+        // waits for the peer's first bytes before it sends anything.
+      },
+      ...(slot === undefined
+        ? {}
+        : { firstBytesTimeoutMs: Math.min(this.#opts.firstBytesTimeoutMs, this.#opts.handshakeTimeoutMs), onFirstBytes: () => (slot.gotBytes = true) })
     })
   }
 
