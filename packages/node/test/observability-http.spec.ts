@@ -55,7 +55,7 @@ describe('observability HTTP API', () => {
       connected_since: new Date(1_700_000_000_000).toISOString(),
       bytes_sent: 1000,
       bytes_received: 2000,
-      channels: [{ id: 0x20, send_queue_size: 25, send_queue_capacity: 100, send_queue_fill: 0.25, priority: 5, recently_sent: 42 }]
+      channels: [{ id: 0x20, send_queue_size: 25, send_queue_capacity: 100, send_queue_fill: 0.25, priority: 5, recently_sent: 42, bytes_sent: 1000, bytes_received: 2000 }]
     })
     expect(body.peers[1]).toMatchObject({ id: idOf(2), direction: 'inbound', persistent: false })
   })

@@ -13,7 +13,7 @@ interface NetInfoPeer {
   connected_since: string
   bytes_sent: number
   bytes_received: number
-  channels: Array<{ id: number; send_queue_capacity: number; send_queue_size: number }>
+  channels: Array<{ id: number; send_queue_capacity: number; send_queue_size: number; bytes_sent: number; bytes_received: number }>
 }
 
 async function metricsOf(n: ObservedNode): Promise<string> {
@@ -59,7 +59,17 @@ describe('observability of a running 4-node network', () => {
         expect(j.bytes_received).toBeGreaterThanOrEqual(SIZE * MESSAGES)
         const ch = j.channels.find((c) => c.id === ECHO_CHANNEL)!
         expect(ch.send_queue_capacity).toBe(1000)
+        // per channel: exactly the payload the test sent each way on the echo channel (every
+        // message was delivered before the API was read), and nothing on a channel nobody used
+        expect(ch.bytes_sent).toBe(SIZE * MESSAGES)
+        expect(ch.bytes_received).toBe(SIZE * MESSAGES)
+        for (const other of j.channels.filter((c) => c.id !== ECHO_CHANNEL)) expect([other.bytes_sent, other.bytes_received]).toEqual([0, 0])
+        // the connection's totals add framing, encryption and pings on top
+        expect(j.bytes_sent).toBeGreaterThan(ch.bytes_sent)
+        expect(j.bytes_received).toBeGreaterThan(ch.bytes_received)
       }
+      // what the node's reactor received is the sum over its peers of the echo channel's bytes
+      expect(body.peers.reduce((sum, p) => sum + p.channels.find((c) => c.id === ECHO_CHANNEL)!.bytes_received, 0)).toBe(n.reactor.bytes)
     }
   })
 

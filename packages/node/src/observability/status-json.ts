@@ -80,7 +80,10 @@ export function peerJson(peer: Peer, now: number): Record<string, unknown> {
             send_queue_size: c.sendQueueSize,
             send_queue_capacity: c.sendQueueCapacity,
             send_queue_fill: c.sendQueueCapacity > 0 ? c.sendQueueSize / c.sendQueueCapacity : 0,
-            recently_sent: c.recentlySent
+            recently_sent: c.recentlySent,
+            // message payload bytes on this channel since the connection started (no framing)
+            bytes_sent: c.bytesSent,
+            bytes_received: c.bytesReceived
           }))
         })
   }
