@@ -39,6 +39,10 @@
   let mode = 'live'
   let timer
   let lastShape = ''
+  /** The nodes of the view last drawn, by ID (their peer lists feed the details pane). */
+  let lastNodes = new Map()
+  /** The node whose details are shown; refreshed on every poll. */
+  let selected
 
   /** Checks the shape of a view (a crawl file is untrusted input) and returns an error text or ''. */
   function problem(view) {
@@ -98,6 +102,7 @@
   }
 
   function render(view) {
+    lastNodes = new Map(view.nodes.map((n) => [n.id, n]))
     const els = elements(view)
     const shape = els
       .map((e) => e.data.id)
@@ -116,6 +121,7 @@
     const reachable = cy.nodes('[health != "down"][health != "unknown"]').length
     $('summary').textContent = `${nodeCount} nodes, ${cy.edges().length} edges, ${reachable} reachable`
     document.body.dataset.nodes = String(nodeCount)
+    if (selected !== undefined) showDetails(selected)
   }
 
   function showError(text) {
@@ -172,8 +178,57 @@
     poll()
   })
 
-  cy.on('tap', 'node', (ev) => {
-    const d = ev.target.data()
+  /** `1234567` → `1.2 MB`. */
+  function bytes(n) {
+    const v = Number(n)
+    if (!Number.isFinite(v) || v < 0) return '?'
+    if (v < 1000) return `${v} B`
+    const units = ['kB', 'MB', 'GB', 'TB']
+    let x = v / 1000
+    let i = 0
+    while (x >= 1000 && i < units.length - 1) {
+      x /= 1000
+      i++
+    }
+    return `${x.toFixed(1)} ${units[i]}`
+  }
+
+  /** A table of the node's peers with bytes per channel (live views: what /net_info shows). */
+  function peerTable(node) {
+    const rows = []
+    for (const p of node?.peers ?? []) {
+      if (p === null || typeof p !== 'object' || !Array.isArray(p.channels)) continue
+      for (const c of p.channels) {
+        if (c === null || typeof c !== 'object') continue
+        const ch = Number(c.id)
+        rows.push([
+          `${String(p.id).slice(0, 8)}${p.outbound === true ? ' →' : p.outbound === false ? ' ←' : ''}`,
+          Number.isInteger(ch) ? `0x${ch.toString(16).padStart(2, '0')}` : '?',
+          bytes(c.bytes_sent),
+          bytes(c.bytes_received)
+        ])
+      }
+    }
+    if (rows.length === 0) return undefined
+    const table = document.createElement('table')
+    table.id = 'peer-bytes'
+    for (const [i, cells] of [['peer', 'channel', 'sent', 'received'], ...rows].entries()) {
+      const tr = document.createElement('tr')
+      for (const text of cells) {
+        const cell = document.createElement(i === 0 ? 'th' : 'td')
+        cell.textContent = text
+        tr.append(cell)
+      }
+      table.append(tr)
+    }
+    return table
+  }
+
+  function showDetails(id) {
+    const el = cy.getElementById(id)
+    if (el.empty()) return
+    selected = id
+    const d = el.data()
     const dl = document.createElement('dl')
     for (const [k, v] of [
       ['ID', d.id],
@@ -188,15 +243,19 @@
       dd.textContent = String(v)
       dl.append(dt, dd)
     }
-    $('details').replaceChildren(dl)
-  })
+    const table = peerTable(lastNodes.get(d.id))
+    $('details').replaceChildren(...(table === undefined ? [dl] : [dl, table]))
+  }
+
+  cy.on('tap', 'node', (ev) => showDetails(ev.target.id()))
 
   // for tests and the console: what is drawn
   window.p2pView = {
     nodeIds: () => cy.nodes().map((n) => n.id()),
     edges: () => cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), directed: e.data('directed') })),
     health: (id) => cy.getElementById(id).data('health'),
-    mode: () => mode
+    mode: () => mode,
+    select: (id) => showDetails(id)
   }
 
   poll()

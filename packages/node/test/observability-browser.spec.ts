@@ -5,7 +5,7 @@ import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type HttpApi, httpApi, type NetworkView, type NodeStatusSource, networkViewOf } from '../src/observability/index.js'
 import { fakeSource, idOf } from './observability-fakes.js'
-import { fullMesh, until } from './observability-network.js'
+import { ECHO_CHANNEL, fullMesh, until } from './observability-network.js'
 
 // Opt out with P2P_SKIP_BROWSER=1; skipped where Debian's chromium is not installed (.ci/run installs it).
 const CHROMIUM = process.env.P2P_CHROMIUM ?? '/usr/bin/chromium'
@@ -20,7 +20,7 @@ interface Edge {
 
 /** What the page exposes, typed here because this test is compiled without DOM types. */
 interface PageGlobals {
-  p2pView: { nodeIds(): string[]; edges(): Edge[]; health(id: string): string; mode(): string }
+  p2pView: { nodeIds(): string[]; edges(): Edge[]; health(id: string): string; mode(): string; select(id: string): void }
   document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string } | null }
 }
 
@@ -64,6 +64,21 @@ describe.skipIf(!enabled)('network page in headless chromium', () => {
       }
       expect(await page.textContent('#summary')).toBe('4 nodes, 6 edges, 4 reachable')
       await page.screenshot({ path: `${ARTEFACTS}network-live.png` })
+
+      // node 1's details list its peers with the bytes per channel /net_info shows
+      const first = nodes[0]!
+      for (let i = 0; i < 3; i++) await first.sw.broadcast(ECHO_CHANNEL, new Uint8Array(2500))
+      await until(() => nodes.slice(1).every((n) => n.reactor.bytes === 7500), 5000, 'the broadcast delivered')
+      await page.evaluate((id) => (globalThis as unknown as PageGlobals).p2pView.select(id), first.info.id)
+      await page.waitForFunction(
+        () => ((globalThis as unknown as PageGlobals).document.getElementById('peer-bytes')?.textContent ?? '').includes('7.5 kB'),
+        undefined,
+        { timeout: 10_000 }
+      )
+      const rows = await page.$$eval('#peer-bytes tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)))
+      expect(rows[0]).toEqual(['peer', 'channel', 'sent', 'received'])
+      for (const peer of nodes.slice(1)) expect(rows).toContainEqual([`${peer.info.id.slice(0, 8)} →`, '0x70', '7.5 kB', '0 B'])
+      await page.screenshot({ path: `${ARTEFACTS}network-live-details.png` })
 
       // node 4 stops: on its next poll the page draws it down, without its edges
       const last = nodes[3]!

@@ -66,8 +66,8 @@ describe('observability HTTP API', () => {
     const view = JSON.parse((await get(port, '/network')).body)
     expect(view.nodes.map((n: { id: string }) => n.id)).toEqual([idOf(0xaa), idOf(1), idOf(2)])
     expect(view.nodes[0].peers).toEqual([
-      { id: idOf(1), outbound: true },
-      { id: idOf(2), outbound: false }
+      { id: idOf(1), outbound: true, channels: [{ id: 0x20, bytes_sent: 1000, bytes_received: 2000 }] },
+      { id: idOf(2), outbound: false, channels: [{ id: 0x20, bytes_sent: 2000, bytes_received: 4000 }] }
     ])
   })
 

@@ -22,7 +22,7 @@ export { type NodeStatusSourceOptions, nodeStatusSource, type ObservableNode } f
 export { type PromMetrics, type PromMetricsInit, promMetrics } from './prom-metrics.js'
 export { type NodeHttpOptions, type NodeWithHttp, parseHttpListen, withHttpApi } from './with-http.js'
 export { netInfoJson, nodeInfoJson, peersText, selfNetworkView, statusJson } from './status-json.js'
-export type { AddrBookSummary, NetworkNode, NetworkView, NodeStatusSource } from './status-source.js'
+export type { AddrBookSummary, NetworkNode, NetworkPeer, NetworkView, NodeStatusSource } from './status-source.js'
 
 /** Creates the HTTP API; `start()` listens, `stop()` closes every connection. */
 export function httpApi(init: HttpApiInit = {}): (components: HttpApiComponents) => HttpApi {

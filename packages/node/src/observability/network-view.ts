@@ -1,4 +1,5 @@
 import { dialString } from '@p2p/types'
+import { networkPeer } from './status-json.js'
 import type { NetworkNode, NetworkView, NodeStatusSource } from './status-source.js'
 
 /**
@@ -15,7 +16,7 @@ export function networkViewOf(sources: readonly NodeStatusSource[]): NetworkView
         address: listen === undefined ? info.listenAddr : dialString(listen),
         reachable: listen !== undefined,
         label: info.moniker,
-        peers: s.peers().map((p) => ({ id: p.id, outbound: p.outbound }))
+        peers: s.peers().map(networkPeer)
       }
     })
   }

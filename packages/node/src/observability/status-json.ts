@@ -1,5 +1,5 @@
-import { dialString, type NetAddress, type NodeInfo, netAddressString, type Peer } from '@p2p/types'
-import type { NetworkView, NodeStatusSource } from './status-source.js'
+import { type ConnectionStatus, dialString, type NetAddress, type NodeInfo, netAddressString, type Peer } from '@p2p/types'
+import type { NetworkPeer, NetworkView, NodeStatusSource } from './status-source.js'
 
 /** NodeInfo as JSON, with Go's RPC field names (`/status` of a CometBFT node). */
 export function nodeInfoJson(info: NodeInfo): Record<string, unknown> {
@@ -112,6 +112,22 @@ export function peersText(addrs: readonly NetAddress[]): string {
 }
 
 /** The default network view of one node: itself (reachable) and its peers, edges from dialler to listener. */
+/** A peer as a live view lists it: ID, direction, and bytes per channel when its status can be read. */
+export function networkPeer(p: Peer): NetworkPeer {
+  let status: ConnectionStatus
+  try {
+    status = p.status()
+  } catch {
+    return { id: p.id, outbound: p.outbound }
+  }
+  if (status.channels.length === 0) return { id: p.id, outbound: p.outbound }
+  return {
+    id: p.id,
+    outbound: p.outbound,
+    channels: status.channels.map((c) => ({ id: c.id, bytes_sent: c.bytesSent, bytes_received: c.bytesReceived }))
+  }
+}
+
 export function selfNetworkView(source: NodeStatusSource): NetworkView {
   const info = source.nodeInfo()
   const listen = source.listenAddress()
@@ -123,7 +139,7 @@ export function selfNetworkView(source: NodeStatusSource): NetworkView {
         address: listen === undefined ? info.listenAddr : dialString(listen),
         reachable: true,
         label: info.moniker,
-        peers: peers.map((p) => ({ id: p.id, outbound: p.outbound }))
+        peers: peers.map(networkPeer)
       },
       ...peers.map((p) => ({
         id: p.id,

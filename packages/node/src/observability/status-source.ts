@@ -24,9 +24,18 @@ export interface NetworkNode {
   /** `host:port` or `id@host:port`. */
   readonly address: string
   readonly reachable: boolean
-  readonly peers?: ReadonlyArray<string | { readonly id: string; readonly outbound?: boolean }>
+  readonly peers?: ReadonlyArray<string | NetworkPeer>
   /** Free text shown beside the node (moniker, version). */
   readonly label?: string
+}
+
+/** A peer of a node in a view: its ID, who dialled, and (live views) bytes per channel. */
+export interface NetworkPeer {
+  readonly id: string
+  /** True when this node dialled the peer. */
+  readonly outbound?: boolean
+  /** Message payload bytes per channel on this connection (live views only; shown in the page's details). */
+  readonly channels?: ReadonlyArray<{ readonly id: number; readonly bytes_sent: number; readonly bytes_received: number }>
 }
 
 /** A set of nodes with their peer lists: a crawl result, a testnet, or one node and its peers. */
