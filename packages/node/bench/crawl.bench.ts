@@ -10,7 +10,7 @@ import { addrBook } from '@p2p/addrbook'
 import { generateNodeKey } from '@p2p/config'
 import { crawlNetwork, PEX_CHANNEL } from '@p2p/pex'
 import { tcpTransport } from '@p2p/transport'
-import { type NetAddress, type Transport } from '@p2p/types'
+import type { NetAddress, Transport } from '@p2p/types'
 import { createNode, type P2PNode } from '../src/create-node.js'
 import { makeNodeInfo } from '../src/node-info.js'
 
