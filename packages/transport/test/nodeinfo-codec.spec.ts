@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type { NodeID, NodeInfo } from '@p2p/types'
 import { describe, expect, it } from 'vitest'
 import { decodeUvarint, encodeUvarint } from '@p2p/types/wire'
-import { decodeNodeInfo, encodeNodeInfo } from '../src/nodeinfo/codec.js'
+import { decodeNodeInfo, decodeNodeInfoFields, encodeNodeInfo } from '../src/nodeinfo/codec.js'
 
 interface GoNodeInfo {
   id: string
@@ -112,5 +112,71 @@ describe('NodeInfo codec against Go bytes', () => {
       ),
       { numRuns: 300 }
     )
+  })
+
+  // decodeNodeInfo takes a one-pass fast path for the canonical shape and hands anything else
+  // to the general decoder: both must give the same value or the same error on any input.
+  const outcome = (f: () => NodeInfo): unknown => {
+    try {
+      return { value: f() }
+    } catch (err) {
+      return { error: (err as Error).name, message: (err as Error).message }
+    }
+  }
+
+  it('fast path and general decoder agree on mutated honest NodeInfos (fuzz)', () => {
+    const base = Buffer.from(vectors.full.delimited_hex, 'hex')
+    const body = base.subarray(decodeUvarint(base)!.bytesRead)
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 }),
+        fc.nat({ max: body.length }),
+        fc.uint8Array({ maxLength: 8 }),
+        (edits, cut, tail) => {
+          const bytes = Buffer.concat([body.subarray(0, cut), tail, body.subarray(cut)])
+          for (const e of edits) bytes[e.at % bytes.length] = e.byte
+          expect(outcome(() => decodeNodeInfo(bytes))).toEqual(outcome(() => decodeNodeInfoFields(bytes)))
+        }
+      ),
+      { numRuns: 1000 }
+    )
+  })
+
+  it('fast path and general decoder agree on random bytes and on encoded values (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(outcome(() => decodeNodeInfo(bytes))).toEqual(outcome(() => decodeNodeInfoFields(bytes)))
+      }),
+      { numRuns: 1000 }
+    )
+    const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
+    fc.assert(
+      fc.property(
+        fc.record({
+          protocolVersion: fc.record({ p2p: u64, block: u64, app: u64 }),
+          id: fc.string() as fc.Arbitrary<NodeID>,
+          listenAddr: fc.string({ unit: 'binary', maxLength: 200 }),
+          network: fc.string(),
+          version: fc.string(),
+          channels: fc.uint8Array({ maxLength: 200 }),
+          moniker: fc.string({ unit: 'grapheme', maxLength: 100 }),
+          other: fc.record({ txIndex: fc.string(), rpcAddress: fc.string() })
+        }),
+        (info) => {
+          const bytes = encodeNodeInfo(info)
+          expect(decodeNodeInfo(bytes)).toEqual(decodeNodeInfoFields(bytes))
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it('takes the general path for non-minimal lengths and repeated version messages, with the same result', () => {
+    // network as a non-minimal two-byte length, then protocol_version twice (fields merge)
+    const bytes = Buffer.from('228300616263' + '0a021005' + '0a020807', 'hex')
+    const info = decodeNodeInfo(bytes)
+    expect(info).toEqual(decodeNodeInfoFields(bytes))
+    expect(info.network).toBe('abc')
+    expect(info.protocolVersion).toEqual({ p2p: 7n, block: 5n, app: 0n })
   })
 })
