@@ -3,6 +3,8 @@
 // built first: `pnpm run build`) and checks the tarball a user would get:
 //   - metadata: exports (types first, then the ESM entry), files, sideEffects, engines, license,
 //     repository, description, publishConfig; a README with an install line and an example;
+//     a LICENSE with the text of the license package.json names (pnpm pack copies the
+//     workspace root's LICENSE into a package that has none);
 //   - publint (strict: warnings fail) and arethetypeswrong (ESM-only profile: node16 from ESM and
 //     bundler resolution must be clean);
 //   - every module the built code (.js and .d.ts) imports is declared in dependencies,
@@ -46,6 +48,7 @@ export async function checkTarball(pkg, tarball) {
 
   checkMetadata(pkg, manifest, errors)
   checkReadme(manifest, files.get('README.md')?.toString('utf8'), placeholder ? warnings : errors)
+  checkLicense(manifest, files.get('LICENSE')?.toString('utf8'), errors)
   for (const path of files.keys()) {
     if (/(^|\/)(test|tests|bench|__tests__)\//.test(path) || /\.(spec|test|bench)\.[cm]?[jt]s$/.test(path) || path.endsWith('.tsbuildinfo')) {
       errors.push(`tarball contains ${path}: tests, benches and build caches are not published`)
@@ -101,6 +104,17 @@ function checkMetadata(pkg, m, errors) {
     need(keys[0] === 'types', `exports["${sub}"]: "types" must come first`)
     need(typeof entry.import === 'string' && /\.m?js$/.test(entry.import), `exports["${sub}"] needs an "import" ESM entry`)
   }
+}
+
+/** The tarball carries the license its package.json names (only Apache-2.0's text is known). */
+function checkLicense(m, text, sink) {
+  if (text === undefined) {
+    sink.push('LICENSE is missing from the tarball (pnpm pack copies the root LICENSE into a package without one)')
+    return
+  }
+  const known = { 'Apache-2.0': /Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/ }
+  const expected = known[m.license]
+  if (expected !== undefined && !expected.test(text)) sink.push(`LICENSE is not the ${m.license} text that package.json's "license" names`)
 }
 
 function checkReadme(m, readme, sink) {

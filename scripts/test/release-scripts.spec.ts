@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -116,6 +116,23 @@ describe('check-packages on a tarball', () => {
     })
     const { errors } = await check({ name: '@p2p/demo', dir: join(dir ?? '', 'package') }, file)
     expect(errors).toContain('dependencies.protobufjs is never loaded by the built code: a test or bench dependency belongs in devDependencies')
+  })
+
+  it('fails a tarball without the license text its package.json names', async () => {
+    const files = {
+      'package.json': manifest(),
+      'README.md': '# demo\n',
+      'dist/index.js': 'export const x = 1\n',
+      'dist/index.d.ts': 'export declare const x: number\n'
+    }
+    const licenseErrors = async (extra: Record<string, string>): Promise<string[]> => {
+      const file = tarball({ ...files, ...extra })
+      const { errors } = await check({ name: '@p2p/demo', dir: join(dir ?? '', 'package') }, file)
+      return errors.filter((e) => e.startsWith('LICENSE'))
+    }
+    expect(await licenseErrors({})).toEqual(['LICENSE is missing from the tarball (pnpm pack copies the root LICENSE into a package without one)'])
+    expect(await licenseErrors({ LICENSE: 'MIT License\n' })).toEqual(['LICENSE is not the Apache-2.0 text that package.json\'s "license" names'])
+    expect(await licenseErrors({ LICENSE: readFileSync(join(import.meta.dirname, '..', '..', 'LICENSE'), 'utf8') })).toEqual([])
   })
 
   it('reads tarballs and tells a placeholder (exports nothing) from a real package', () => {
