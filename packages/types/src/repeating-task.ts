@@ -44,7 +44,7 @@ export function repeatingTask(fn: (signal: AbortSignal) => void | Promise<void>,
     timer = undefined
     if (signal.aborted) return
     const started = Date.now()
-    let result: void | Promise<void> = undefined
+    let result: ReturnType<typeof fn> | undefined // undefined when fn threw
     try {
       result = fn(signal)
     } catch (err) {
