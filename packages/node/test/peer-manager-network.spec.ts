@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryNetwork } from '@p2p/transport'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type NetNode, outbound, sleep, startNode } from './network.js'
+import { type NetNode, outbound, sleep, startNode } from './peer-manager-network.js'
 
 // Real switches, PEX reactors and handshakes on the in-memory transport: the loop that keeps a
 // node connected, end to end. Periods are short (Go's are 30 s); the bounds are in periods.

@@ -4,7 +4,7 @@ import { pex } from '@p2p/pex'
 import { p2pSwitch } from '@p2p/switch'
 import { type MemoryNetwork, memoryTransport } from '@p2p/transport'
 import { type NetAddress, type NodeInfo, type NodeKey, netAddressString, type Switch, type Transport } from '@p2p/types'
-import { BiasedRandomStrategy, type DefaultPeerManager, type PeerManagerInit, peerManager } from '../src/index.js'
+import { BiasedRandomStrategy, type DefaultPeerManager, type PeerManagerInit, peerManager } from '@p2p/peer-manager'
 
 /** One full node on the memory network: transport, switch, book, PEX and peer manager. */
 export interface NetNode {

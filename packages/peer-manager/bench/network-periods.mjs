@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the 20-node network test (test/network.spec.ts) several times, alternating our strategy
+// Runs the 20-node network test (packages/node/test/peer-manager-network.spec.ts: it composes
+// every layer, so it lives with the node) several times, alternating our strategy
 // with the baseline (Go's 3 × wanted picks only, PM_GO_PICKS=1), and prints the periods each
 // phase took: median and range. Usage: node bench/network-periods.mjs [runs per variant, default 5]
 import { spawnSync } from 'node:child_process'
@@ -10,7 +11,7 @@ const runs = Number(process.argv[2] ?? 5)
 const results = { ours: {}, go: {} }
 for (let i = 0; i < runs; i++) {
   for (const variant of ['ours', 'go']) {
-    const out = spawnSync('npx', ['vitest', 'run', 'packages/peer-manager/test/network.spec.ts'], {
+    const out = spawnSync('npx', ['vitest', 'run', 'packages/node/test/peer-manager-network.spec.ts'], {
       cwd: root,
       env: { ...process.env, PM_GO_PICKS: variant === 'go' ? '1' : '0' },
       encoding: 'utf8'
