@@ -111,7 +111,6 @@ export function peersText(addrs: readonly NetAddress[]): string {
   return addrs.map((a) => `${netAddressString(a)}\n`).join('')
 }
 
-/** The default network view of one node: itself (reachable) and its peers, edges from dialler to listener. */
 /** A peer as a live view lists it: ID, direction, and bytes per channel when its status can be read. */
 export function networkPeer(p: Peer): NetworkPeer {
   let status: ConnectionStatus
@@ -128,6 +127,7 @@ export function networkPeer(p: Peer): NetworkPeer {
   }
 }
 
+/** The default network view of one node: itself (reachable) and its peers, edges from dialler to listener. */
 export function selfNetworkView(source: NodeStatusSource): NetworkView {
   const info = source.nodeInfo()
   const listen = source.listenAddress()
