@@ -196,8 +196,8 @@ export class MConnection {
 
   /**
    * A snapshot of the counters (Go's `MConnection.Status`): bytes sent and received since
-   * `connectedAt`, and per channel its queued messages and `recentlySent` (bytes, decayed as in
-   * Go; the decay is brought up to date first).
+   * `connectedAt`, and per channel its queued messages, its message bytes each way, and
+   * `recentlySent` (bytes, decayed as in Go; the decay is brought up to date first).
    */
   status(): ConnectionStatus {
     this.sender.applyDecay()
