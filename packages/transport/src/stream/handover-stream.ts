@@ -43,7 +43,7 @@ export class HandoverStream implements ByteStream {
 
   /**
    * Resolves with the body of the next uvarint-delimited message. Rejects with
-   * {@link @p2p/types!MessageTooLargeError} when its length prefix exceeds `maxLength`, and with
+   * {@link @p2p/types!MessageTooLargeError | MessageTooLargeError} when its length prefix exceeds `maxLength`, and with
    * {@link ConnectionClosedError} when the stream ends first.
    */
   async readDelimited(maxLength: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
