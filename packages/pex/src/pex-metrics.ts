@@ -46,7 +46,7 @@ export class PexMetrics {
       labelNames: ['type']
     })
     this.#requestsReceived = m?.registerCounter('cometbft_p2p_pex_requests_received_total', { help: 'PexRequests received' })
-    this.#requestsSent = m?.registerCounter('cometbft_p2p_pex_requests_sent_total', { help: 'PexRequests sent' })
+    this.#requestsSent = m?.registerCounter('cometbft_p2p_pex_requests_sent_total', { help: 'PexRequests sent (queued on the channel)' })
     this.#requestsRefused = m?.registerCounter('cometbft_p2p_pex_requests_refused_total', {
       help: 'PexRequests received and not answered: too-soon (Go rate rule; the peer is stopped), seed-answered (a seed answers once)',
       labelNames: ['reason']
@@ -69,6 +69,7 @@ export class PexMetrics {
 
   sent(type: PexMessageType): void {
     this.#messages?.increment(1, { direction: 'sent', type })
+    if (type === 'request') this.#requestsSent?.increment()
   }
 
   sendFailed(type: PexMessageType): void {
@@ -78,10 +79,6 @@ export class PexMetrics {
   received(type: PexMessageType): void {
     this.#messages?.increment(1, { direction: 'received', type })
     if (type === 'request') this.#requestsReceived?.increment()
-  }
-
-  requestQueued(): void {
-    this.#requestsSent?.increment()
   }
 
   requestRefused(reason: PexRefusedReason): void {

@@ -249,7 +249,6 @@ export class PexReactor implements Reactor, Startable {
     }
     state.outstanding = true
     state.sent.record(now)
-    this.#metrics.requestQueued()
     this.#send(peer, encodePexRequest(), 'request').then(
       (queued) => {
         // Not sent: nothing to wait for, so do not block the next request.

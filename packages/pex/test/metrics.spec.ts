@@ -123,6 +123,7 @@ describe('PEX metrics', () => {
     await vi.runAllTimersAsync()
     expect(metrics.get('cometbft_p2p_pex_messages_total{direction=sent,type=request}')).toBe(0)
     expect(metrics.get('cometbft_p2p_pex_send_failed_total{type=request}')).toBe(1)
+    expect(metrics.get('cometbft_p2p_pex_requests_sent_total')).toBe(0)
     expect(peer.sent).toEqual([])
   })
 })
