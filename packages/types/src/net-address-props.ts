@@ -63,8 +63,31 @@ export function netAddressProblem(a: NetAddress): string | undefined {
   if (idProblem !== undefined) return `invalid ID: ${idProblem}`
   if (a.ip === '') return 'no IP'
   const ip = parseIp(a.ip)
-  if (ip === undefined || isUnspecified(ip) || isRFC3849(ip) || isIPv4Broadcast(ip)) return 'invalid IP'
+  if (ip === undefined || !isValidIp(ip)) return 'invalid IP'
   return undefined
+}
+
+/**
+ * The IP half of Go `Valid()`, on an already parsed IP ({@link parseIp}): not empty, not
+ * unspecified, not in the RFC 3849 documentation range, not 255.255.255.255. With a valid ID
+ * (`nodeIdProblem(id) === undefined`) this is {@link isValidNetAddress} without parsing the IP
+ * text again.
+ */
+export function isValidIp(ip: Uint8Array): boolean {
+  return ip.length > 0 && !(isUnspecified(ip) || isRFC3849(ip) || isIPv4Broadcast(ip))
+}
+
+/**
+ * The IP half of Go `Routable()`, on an already parsed IP: {@link isValidIp} and in none of
+ * RFC 1918, 3927, 4862, 4193, 4843 or local. With a valid ID this is
+ * {@link isRoutableAddress} without parsing the IP text again (an address book checks many).
+ */
+export function isRoutableIp(ip: Uint8Array): boolean {
+  return isValidIp(ip) && !isUnroutableRange(ip)
+}
+
+function isUnroutableRange(ip: Uint8Array): boolean {
+  return isRFC1918(ip) || isRFC3927(ip) || isRFC4862(ip) || isRFC4193(ip) || isRFC4843(ip) || isLoopback(ip) || isZero4(ip)
 }
 
 /** Go `Valid() == nil`. */
@@ -78,11 +101,8 @@ export function isLocalAddress(a: NetAddress): boolean {
   return isLoopback(ip) || isZero4(ip)
 }
 
-function isRoutableIp(a: NetAddress, ip: Uint8Array): boolean {
-  return (
-    isValidNetAddress(a) &&
-    !(isRFC1918(ip) || isRFC3927(ip) || isRFC4862(ip) || isRFC4193(ip) || isRFC4843(ip) || isLoopback(ip) || isZero4(ip))
-  )
+function isRoutableWithIp(a: NetAddress, ip: Uint8Array): boolean {
+  return isValidNetAddress(a) && !isUnroutableRange(ip)
 }
 
 /**
@@ -90,7 +110,7 @@ function isRoutableIp(a: NetAddress, ip: Uint8Array): boolean {
  * in Go, 100.64/10, multicast and the other special ranges count as routable.
  */
 export function isRoutableAddress(a: NetAddress): boolean {
-  return isRoutableIp(a, ipBytes(a))
+  return isRoutableWithIp(a, ipBytes(a))
 }
 
 /** Scores of {@link reachabilityTo} (Go's constants in `ReachabilityTo`). */
@@ -107,8 +127,8 @@ export const Reachability = {
 export function reachabilityTo(from: NetAddress, to: NetAddress): number {
   const a = ipBytes(from)
   const b = ipBytes(to)
-  if (!isRoutableIp(from, a)) return Reachability.unreachable
-  const toRoutable = isRoutableIp(to, b)
+  if (!isRoutableWithIp(from, a)) return Reachability.unreachable
+  const toRoutable = isRoutableWithIp(to, b)
   if (isRFC4380(a)) {
     if (!toRoutable) return Reachability.default
     if (isRFC4380(b)) return Reachability.teredo

@@ -9,6 +9,8 @@ import {
   ipBytes,
   isLocalAddress,
   isRoutableAddress,
+  isRoutableIp,
+  isValidIp,
   isValidNetAddress,
   type NetAddress,
   NetAddressError,
@@ -221,8 +223,15 @@ describe('ip_properties vectors (Valid / Local / Routable)', () => {
       expect(isValidNetAddress(addr)).toBe(row.valid)
       expect(isLocalAddress(addr)).toBe(row.local)
       expect(isRoutableAddress(addr)).toBe(row.routable)
+      // the same answers on the parsed bytes (the ID here is valid)
+      expect(isValidIp(ipBytes(addr))).toBe(row.valid)
+      expect(isRoutableIp(ipBytes(addr))).toBe(row.routable)
     })
   }
+  it('an empty (unparsed) IP is neither valid nor routable', () => {
+    expect(isValidIp(new Uint8Array(0))).toBe(false)
+    expect(isRoutableIp(new Uint8Array(0))).toBe(false)
+  })
 })
 
 describe('reachability_to vectors', () => {
