@@ -3,7 +3,7 @@
  * book, and its memory, each next to a baseline measured in the same run. Prints Markdown.
  * Run with `node --expose-gc` (the package script does) for the memory figure.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NetAddress, NodeID } from '@p2p/types'
@@ -91,6 +91,38 @@ try {
   const size = book.size()
   const { nNew, nOld } = book.table
 
+  rows.push(['heap of a full book (built by adds)', `${(heap / 1e6).toFixed(1)} MB (${Math.round(heap / size)} B/address)`, '', ''])
+  // save, load and the loaded heap on the full book as built (before the adds below reshape it)
+  const save = await msPerRun(() => book.save(), 10)
+  const bytes = statSync(path).size
+  const entries = book.knownAddresses()
+  const stringify = await msPerRun(() => JSON.stringify({ key: book.key, addrs: entries }, null, '\t'), 10)
+  rows.push([`save() full book (${(bytes / 1e6).toFixed(1)} MB, encode + write + fsync + rename)`, `${fmt(save)} ms`, `JSON.stringify ${fmt(stringify)} ms`, (save / stringify).toFixed(1)])
+
+  // ADDRBOOK_BENCH_KEEP=<file>: keep the full book's file, e.g. for loading it with Go's code
+  const keep = process.env.ADDRBOOK_BENCH_KEEP
+  if (keep !== undefined && keep !== '') copyFileSync(path, keep)
+  const text = readFileSync(path, 'utf8')
+  const savedSize = book.size()
+  const load = await msPerRun(async () => {
+    const b = addrBook({ filePath: path })({})
+    await b.start()
+    if (b.size() !== savedSize) throw new Error(`loaded ${b.size()} of ${savedSize}`)
+  }, 10)
+  const parse = await msPerRun(() => JSON.parse(text), 10)
+  rows.push(['start() loading a full book', `${fmt(load)} ms`, `JSON.parse ${fmt(parse)} ms`, (load / parse).toFixed(1)])
+  {
+    gc()
+    gc()
+    const loadedBefore = process.memoryUsage().heapUsed
+    const loaded = addrBook({ filePath: path })({})
+    await loaded.start()
+    gc()
+    gc()
+    const loadedHeap = process.memoryUsage().heapUsed - loadedBefore
+    rows.push(['heap of a full book (loaded by start())', `${(loadedHeap / 1e6).toFixed(1)} MB (${Math.round(loadedHeap / loaded.size())} B/address)`, '', ''])
+  }
+
   // add: fresh addresses into the full book (most land in a full bucket and expire an entry)
   let f = 0
   const add = opsPerSec(() => {
@@ -131,23 +163,6 @@ try {
   }, 1500, 100)
   rows.push([`getSelection() (${book.getSelection().length} of ${book.size()})`, `${fmt(sel)} /s`, `array slice of 250 ${fmt(slice)} /s`, (slice / sel).toFixed(1)])
   rows.push(['getSelection(30) (Go GetSelectionWithBias)', `${fmt(selBias)} /s`, `array slice of 250 ${fmt(slice)} /s`, (slice / selBias).toFixed(1)])
-
-  const save = await msPerRun(() => book.save(), 10)
-  const bytes = statSync(path).size
-  const entries = book.knownAddresses()
-  const stringify = await msPerRun(() => JSON.stringify({ key: book.key, addrs: entries }, null, '\t'), 10)
-  rows.push([`save() full book (${(bytes / 1e6).toFixed(1)} MB, encode + write + fsync + rename)`, `${fmt(save)} ms`, `JSON.stringify ${fmt(stringify)} ms`, (save / stringify).toFixed(1)])
-
-  const text = readFileSync(path, 'utf8')
-  const savedSize = book.size()
-  const load = await msPerRun(async () => {
-    const b = addrBook({ filePath: path })({})
-    await b.start()
-    if (b.size() !== savedSize) throw new Error(`loaded ${b.size()} of ${savedSize}`)
-  }, 10)
-  const parse = await msPerRun(() => JSON.parse(text), 10)
-  rows.push(['start() loading a full book', `${fmt(load)} ms`, `JSON.parse ${fmt(parse)} ms`, (load / parse).toFixed(1)])
-  rows.push(['heap of a full book', `${(heap / 1e6).toFixed(1)} MB (${Math.round(heap / size)} B/address)`, '', ''])
 
   console.log(`# @p2p/addrbook benchmark\n`)
   console.log(`${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length}`)

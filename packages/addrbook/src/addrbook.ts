@@ -7,16 +7,18 @@ import {
   type Logger,
   type NetAddress,
   type NodeID,
-  netAddressProblem,
-  isRoutableAddress,
+  isRoutableIp,
+  isValidIp,
   netAddressString,
+  nodeIdProblem,
+  parseIp,
   type Startable
 } from '@p2p/types'
 import { BucketHasher } from './bucket-hash.js'
 import { BucketTable } from './bucket-table.js'
 import { BUCKET_TYPE_NEW, BUCKET_TYPE_OLD, MAX_NEW_BUCKETS_PER_ADDRESS, NEED_ADDRESS_THRESHOLD } from './constants.js'
-import { canonicalAddress, canonicalize } from './canonical.js'
-import { GroupKeyCache, groupKey, groupKeyOfIp } from './group-key.js'
+import { canonicalAddress, withCanonicalIp } from './canonical.js'
+import { groupKey, groupKeyOfIp, SourceCache } from './group-key.js'
 import { KnownAddress } from './known-address.js'
 import { BookLifecycle, type ResolvedOptions } from './lifecycle.js'
 import { pickAddress, selectUniform, selectWithBias } from './selection.js'
@@ -59,7 +61,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
   private readonly log: Logger
   private nextBanExpiry = Number.POSITIVE_INFINITY
   private readonly lifecycle: BookLifecycle
-  private readonly sourceGroups: GroupKeyCache
+  private readonly sources: SourceCache
 
   constructor(options: ResolvedOptions, log: Logger) {
     this.strict = options.strict
@@ -69,7 +71,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
     this.privateIds = new Set(options.privateIds)
     this.hasher = new BucketHasher(options.key, options.hashKey)
     this.lifecycle = new BookLifecycle(this, options, log)
-    this.sourceGroups = new GroupKeyCache(options.strict)
+    this.sources = new SourceCache(options.strict)
   }
 
   /** The 24-hex-character book key saved in addrbook.json. */
@@ -125,28 +127,35 @@ export class BucketedAddrBook implements AddrBook, Startable {
       throw this.reject('invalid', 'Cannot add invalid address: expected {id: string, ip: string, port: integer} for addr and src')
     }
     this.maybeReinstate()
-    const problem = netAddressProblem(addr)
-    if (problem !== undefined) throw this.reject('invalid', `Cannot add invalid address ${netAddressString(addr)}: ${problem}`)
-    const { addr: a, ip } = canonicalize(addr)
+    // Go's Valid(), with the IP parsed once for validity, canonical text, routability and group
+    const idProblem = nodeIdProblem(addr.id)
+    const ip = idProblem === undefined && addr.ip !== '' ? parseIp(addr.ip) : undefined
+    if (ip === undefined || !isValidIp(ip)) {
+      const problem = idProblem !== undefined ? `invalid ID: ${idProblem}` : addr.ip === '' ? 'no IP' : 'invalid IP'
+      throw this.reject('invalid', `Cannot add invalid address ${netAddressString(addr)}: ${problem}`)
+    }
+    const a = withCanonicalIp(addr, ip)
     if (this.badPeers.has(a.id)) throw this.reject('banned', `Address: ${netAddressString(a)} is currently banned`)
     if (this.privateIds.has(a.id)) throw this.reject('private', `Cannot add private peer with address ${netAddressString(a)}`)
     if (this.privateIds.has(src.id)) {
       throw this.reject('private', `Cannot add peer coming from private peer with address ${netAddressString(src)}`)
     }
-    const key = netAddressString(a)
-    if (this.ourAddrs.has(key)) throw this.reject('self', `Cannot add ourselves with address ${key}`)
-    if (this.strict && !isRoutableAddress(a)) throw this.reject('non-routable', `Cannot add non-routable address ${key}`)
+    if (this.ourAddrs.size > 0 && this.ourAddrs.has(netAddressString(a))) {
+      throw this.reject('self', `Cannot add ourselves with address ${netAddressString(a)}`)
+    }
+    if (this.strict && !isRoutableIp(ip)) throw this.reject('non-routable', `Cannot add non-routable address ${netAddressString(a)}`)
 
+    const source = this.sources.of(src)
     let ka = this.table.lookup.get(a.id)
     if (ka !== undefined) {
       if (ka.isOld()) return
       if (ka.buckets.length >= MAX_NEW_BUCKETS_PER_ADDRESS) return
       if (this.intn(2 * ka.buckets.length) !== 0) return
     } else {
-      ka = new KnownAddress(a, canonicalAddress(src), key, this.now())
+      ka = new KnownAddress(a, source.addr, this.now())
     }
-    // `a` is valid (so its IP parsed) and, in strict mode, routable: its group is its IP's group
-    const bucket = this.hasher.newBucket(groupKeyOfIp(ip!), this.sourceGroups.of(src))
+    // `a` is valid and, in strict mode, routable: its group is its IP's group
+    const bucket = this.hasher.newBucket(groupKeyOfIp(ip), source.group)
     this.table.addToNew(ka, bucket, this.now())
     this.lifecycle.changed()
   }
@@ -233,7 +242,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
       if (this.table.lookup.has(id)) continue
       // Go leaves a banned old entry typed old, so it cannot re-enter a new bucket and is lost.
       ka.bucketType = BUCKET_TYPE_NEW
-      ka.buckets = []
+      ka.clearBuckets()
       this.table.addToNew(ka, this.newBucketFor(ka.addr, ka.src), now)
       reinstated++
     }

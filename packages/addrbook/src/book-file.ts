@@ -13,20 +13,20 @@ export type CorruptFilePolicy = 'throw' | 'start-empty'
  */
 export async function readBookFile(path: string, maxBytes: number, now: number): Promise<DecodedAddrBook | undefined> {
   await removeStaleTempFiles(path)
-  let text: string
+  let bytes: Buffer
   try {
     const info = await stat(path)
     if (!info.isFile()) throw new CorruptFileError(path, `address book ${path} is not a regular file`)
     if (info.size > maxBytes) {
       return await corrupt(path, `address book ${path} is ${info.size} bytes, more than the limit of ${maxBytes}`, now)
     }
-    text = await readBounded(path, maxBytes)
+    bytes = await readBounded(path, maxBytes)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
   try {
-    return decodeAddrBook(text, path)
+    return decodeAddrBook(bytes, path)
   } catch (err) {
     if (!(err instanceof CorruptFileError)) throw err
     return await corrupt(path, err.message, now, err)
@@ -34,7 +34,7 @@ export async function readBookFile(path: string, maxBytes: number, now: number):
 }
 
 /** Reads at most `maxBytes` (the file may grow between stat and read). */
-async function readBounded(path: string, maxBytes: number): Promise<string> {
+async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
   const fh = await open(path, 'r')
   try {
     const chunks: Buffer[] = []
@@ -47,7 +47,7 @@ async function readBounded(path: string, maxBytes: number): Promise<string> {
       length += bytesRead
       if (length > maxBytes) throw new CorruptFileError(path, `address book ${path} is larger than the limit of ${maxBytes} bytes`)
     }
-    return Buffer.concat(chunks, length).toString('utf8')
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
   } finally {
     await fh.close()
   }

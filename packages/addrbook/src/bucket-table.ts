@@ -15,21 +15,27 @@ import type { KnownAddress } from './known-address.js'
 export type PlaceResult = 'added' | 'present' | 'old-entry'
 
 /**
+ * One bucket: its entries in insertion order. A plain array (a bucket holds at most 65): an
+ * entry's own bucket list says whether it is in a bucket, so the array is only scanned to remove.
+ */
+export type Bucket = KnownAddress[]
+
+/**
  * The buckets and the ID lookup, kept consistent with each other: an entry is in the lookup
  * exactly while it is in at least one bucket, and counted once as new or old. No policy here
  * beyond Go's bucket rules (capacity, expiry of a full new bucket).
  */
 export class BucketTable {
   readonly lookup = new Map<NodeID, KnownAddress>()
-  readonly newBuckets: Array<Map<string, KnownAddress>>
-  readonly oldBuckets: Array<Map<string, KnownAddress>>
+  readonly newBuckets: Bucket[]
+  readonly oldBuckets: Bucket[]
   /** The entries of each type, for uniform sampling. */
   readonly newEntries = new IndexedSet<KnownAddress>()
   readonly oldEntries = new IndexedSet<KnownAddress>()
 
   constructor() {
-    this.newBuckets = Array.from({ length: NEW_BUCKET_COUNT }, () => new Map())
-    this.oldBuckets = Array.from({ length: OLD_BUCKET_COUNT }, () => new Map())
+    this.newBuckets = Array.from({ length: NEW_BUCKET_COUNT }, (): Bucket => [])
+    this.oldBuckets = Array.from({ length: OLD_BUCKET_COUNT }, (): Bucket => [])
   }
 
   get size(): number {
@@ -44,7 +50,7 @@ export class BucketTable {
     return this.oldEntries.size
   }
 
-  bucket(type: BucketType, index: number): Map<string, KnownAddress> {
+  bucket(type: BucketType, index: number): Bucket {
     return (type === BUCKET_TYPE_NEW ? this.newBuckets : this.oldBuckets)[index]!
   }
 
@@ -55,9 +61,9 @@ export class BucketTable {
   addToNew(ka: KnownAddress, index: number, now: number): PlaceResult {
     if (ka.isOld()) return 'old-entry'
     const bucket = this.newBuckets[index]!
-    if (bucket.has(ka.key)) return 'present'
-    if (bucket.size > NEW_BUCKET_SIZE) this.expireNew(index, now)
-    bucket.set(ka.key, ka)
+    if (ka.buckets.includes(index)) return 'present'
+    if (bucket.length > NEW_BUCKET_SIZE) this.expireNew(index, now)
+    bucket.push(ka)
     if (ka.addBucketRef(index) === 1) this.newEntries.add(ka)
     this.lookup.set(ka.id, ka)
     return 'added'
@@ -67,9 +73,8 @@ export class BucketTable {
   addToOld(ka: KnownAddress, index: number): boolean {
     if (!ka.isOld() || ka.buckets.length !== 0) return false
     const bucket = this.oldBuckets[index]!
-    if (bucket.has(ka.key)) return true
-    if (bucket.size > OLD_BUCKET_SIZE) return false
-    bucket.set(ka.key, ka)
+    if (bucket.length > OLD_BUCKET_SIZE) return false
+    bucket.push(ka)
     if (ka.addBucketRef(index) === 1) this.oldEntries.add(ka)
     this.lookup.set(ka.id, ka)
     return true
@@ -78,21 +83,23 @@ export class BucketTable {
   /** Removes `ka` from one bucket; it leaves the book with its last bucket. */
   removeFromBucket(ka: KnownAddress, type: BucketType, index: number): void {
     if (ka.bucketType !== type) return
-    this.bucket(type, index).delete(ka.key)
-    if (ka.removeBucketRef(index) === 0) this.forget(ka)
+    const n = ka.removeBucketRef(index)
+    if (n < 0) return
+    drop(this.bucket(type, index), ka)
+    if (n === 0) this.forget(ka)
   }
 
   /** Removes `ka` from every bucket and from the book. */
   removeFromAll(ka: KnownAddress): void {
-    for (const index of ka.buckets) this.bucket(ka.bucketType, index).delete(ka.key)
-    ka.buckets = []
+    for (const index of ka.buckets) drop(this.bucket(ka.bucketType, index), ka)
+    ka.clearBuckets()
     this.forget(ka)
   }
 
   /** The entry of a bucket with the oldest last attempt (first such in insertion order). */
   pickOldest(type: BucketType, index: number): KnownAddress | undefined {
     let oldest: KnownAddress | undefined
-    for (const ka of this.bucket(type, index).values()) {
+    for (const ka of this.bucket(type, index)) {
       if (oldest === undefined || ka.lastAttempt < oldest.lastAttempt) oldest = ka
     }
     return oldest
@@ -101,7 +108,7 @@ export class BucketTable {
   /** Makes room in a new bucket: drops its first bad entry, or else its oldest. */
   expireNew(index: number, now: number): void {
     let oldest: KnownAddress | undefined
-    for (const ka of this.newBuckets[index]!.values()) {
+    for (const ka of this.newBuckets[index]!) {
       if (ka.isBad(now)) {
         oldest = ka
         break
@@ -112,8 +119,8 @@ export class BucketTable {
   }
 
   clear(): void {
-    for (const b of this.newBuckets) b.clear()
-    for (const b of this.oldBuckets) b.clear()
+    for (const b of this.newBuckets) b.length = 0
+    for (const b of this.oldBuckets) b.length = 0
     this.lookup.clear()
     this.newEntries.clear()
     this.oldEntries.clear()
@@ -124,4 +131,10 @@ export class BucketTable {
     if (ka.bucketType === BUCKET_TYPE_OLD) this.oldEntries.delete(ka)
     else this.newEntries.delete(ka)
   }
+}
+
+/** Removes `ka` from `bucket`, keeping the order of the others. */
+function drop(bucket: Bucket, ka: KnownAddress): void {
+  const at = bucket.indexOf(ka)
+  if (at >= 0) bucket.splice(at, 1)
 }

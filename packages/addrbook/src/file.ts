@@ -3,15 +3,15 @@ import { scanBookShape } from './book-shape.js'
 import {
   BUCKET_TYPE_NEW,
   BUCKET_TYPE_OLD,
-  type BucketType,
   MAX_NEW_BUCKETS_PER_ADDRESS,
   NEW_BUCKET_COUNT,
   NEW_BUCKET_SIZE,
   OLD_BUCKET_COUNT,
   OLD_BUCKET_SIZE
 } from './constants.js'
+import { fastDecodeAddrBook } from './fast-decode.js'
 import { formatGoTime, GO_ZERO_TIME_MS, parseGoTime } from './go-time.js'
-import type { KnownAddress } from './known-address.js'
+import { KnownAddress } from './known-address.js'
 
 /*
  * Go's addrbook.json: `{ "key": <24 hex>, "addrs": [knownAddress...] }`, written by
@@ -20,24 +20,16 @@ import type { KnownAddress } from './known-address.js'
  * values) but never trust the content: an entry that would make Go panic or miscount is dropped.
  */
 
-/** One entry as read from the file, checked and normalised. */
-export interface KnownAddressRecord {
-  /** Position in the file's `addrs`. */
-  index: number
-  addr: NetAddress
-  src: NetAddress
-  buckets: number[]
-  attempts: number
-  bucketType: BucketType
-  lastAttempt: number
-  lastSuccess: number
-  lastBanTime: number
-}
-
 export interface DecodedAddrBook {
   /** The book key, or undefined when the file has none (Go would then use ""). */
   key: string | undefined
-  records: KnownAddressRecord[]
+  /**
+   * The usable entries, checked and normalised, in file order; each lists the (distinct, in
+   * range, at most 4 or 1) buckets the file names, not yet placed in any.
+   */
+  records: KnownAddress[]
+  /** Position in the file's `addrs` of each record, or undefined when record i is entry i. */
+  positions: number[] | undefined
   /** Entries left out, by position in `addrs`, and why. */
   dropped: Array<{ index: number; reason: string }>
 }
@@ -84,9 +76,24 @@ export function encodeAddrBook(key: string, entries: Iterable<KnownAddress>): st
  * real one), or lists more than {@link MAX_FILE_ENTRIES} entries (a text with enough commas
  * for a far longer list is scanned before anything is parsed, so a 26 M-entry junk file never
  * reaches `JSON.parse`). Entries that are malformed are returned in `dropped` instead of failing
- * the whole book.
+ * the whole book. A well-formed book (the common case) is read by a one-pass decoder over the
+ * bytes that builds the entries directly; anything it does not accept goes to
+ * {@link decodeAddrBookJson}, which alone decides what is wrong.
  */
-export function decodeAddrBook(text: string, path: string, maxEntries: number = MAX_FILE_ENTRIES): DecodedAddrBook {
+export function decodeAddrBook(input: string | Uint8Array, path: string, maxEntries: number = MAX_FILE_ENTRIES): DecodedAddrBook {
+  // The common case, a well-formed book, in one pass over the bytes; anything else is read below.
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+  const fast = fastDecodeAddrBook(bytes, maxEntries)
+  if (fast !== undefined) return { key: fast.key, records: fast.entries, positions: undefined, dropped: [] }
+  const text = typeof input === 'string' ? input : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  return decodeAddrBookJson(text, path, maxEntries)
+}
+
+/**
+ * The general decoder behind {@link decodeAddrBook}: `JSON.parse`, then every entry checked;
+ * it decides what is corrupt and which entries are dropped, and why.
+ */
+export function decodeAddrBookJson(text: string, path: string, maxEntries: number = MAX_FILE_ENTRIES): DecodedAddrBook {
   // A list of n entries needs n - 1 commas; only a text with that many is scanned before the
   // parse (a legitimate full book has ~20 commas an entry, so it never pays for the scan).
   if (hasMoreThan(text, 0x2c, maxEntries * 32) && scanBookShape(text, maxEntries)?.overflow === true) {
@@ -114,25 +121,34 @@ export function decodeAddrBook(text: string, path: string, maxEntries: number = 
   if (addrs.length > maxEntries) {
     throw new CorruptFileError(path, `address book ${path} lists more than ${maxEntries} entries, more than a book can hold`)
   }
-  const records: KnownAddressRecord[] = []
+  const records: KnownAddress[] = []
+  const positions: number[] = []
   const dropped: DecodedAddrBook['dropped'] = []
+  const sources = new Map<string, NetAddress>()
   addrs.forEach((raw: unknown, index) => {
-    const result = decodeEntry(raw, index)
+    const result = decodeEntry(raw, sources)
     if (typeof result === 'string') dropped.push({ index, reason: result })
-    else records.push(result)
+    else {
+      records.push(result)
+      positions.push(index)
+    }
   })
-  return { key, records, dropped }
+  return { key, records, positions, dropped }
 }
 
 /** A checked record, or the reason the entry is unusable. */
-function decodeEntry(raw: unknown, index: number): KnownAddressRecord | string {
+function decodeEntry(raw: unknown, sources: Map<string, NetAddress>): KnownAddress | string {
   if (!isObject(raw)) return 'not an object'
   const addr = decodeNetAddress(raw.addr)
   if (typeof addr === 'string') return `addr: ${addr}`
   const problem = netAddressProblem(addr)
   if (problem !== undefined) return `addr: ${problem}`
-  const src = decodeNetAddress(raw.src)
-  if (typeof src === 'string') return `src: ${src}`
+  const decodedSrc = decodeNetAddress(raw.src)
+  if (typeof decodedSrc === 'string') return `src: ${decodedSrc}`
+  // entries announced by one source share its address
+  const srcKey = `${decodedSrc.id}\n${decodedSrc.ip}\n${decodedSrc.port}`
+  const src = sources.get(srcKey) ?? decodedSrc
+  if (src === decodedSrc) sources.set(srcKey, src)
   const bucketType = raw.bucket_type
   if (bucketType !== BUCKET_TYPE_NEW && bucketType !== BUCKET_TYPE_OLD) return `unknown bucket_type ${String(bucketType)}`
   const count = bucketType === BUCKET_TYPE_NEW ? NEW_BUCKET_COUNT : OLD_BUCKET_COUNT
@@ -158,17 +174,13 @@ function decodeEntry(raw: unknown, index: number): KnownAddressRecord | string {
     if (ms === undefined) return `invalid ${field}`
     times.push(ms)
   }
-  return {
-    index,
-    addr,
-    src,
-    buckets,
-    attempts: attempts as number,
-    bucketType,
-    lastAttempt: times[0]!,
-    lastSuccess: times[1]!,
-    lastBanTime: times[2]!
-  }
+  const ka = new KnownAddress(addr, src, times[0]!)
+  ka.buckets = buckets
+  ka.attempts = attempts as number
+  ka.bucketType = bucketType
+  ka.lastSuccess = times[1]!
+  ka.lastBanTime = times[2]!
+  return ka
 }
 
 /** `{id, ip, port}` with the IP in canonical text; an empty IP is kept (Go's nil IP). */

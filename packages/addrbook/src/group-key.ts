@@ -11,6 +11,7 @@ import {
   isRoutableAddress,
   type NetAddress
 } from '@p2p/types'
+import { canonicalAddress } from './canonical.js'
 
 /** Hurricane Electric's 2001:470::/32, which gets a /36 group instead of a /32 (as in bitcoind). */
 function isHeNet(ip: Uint8Array): boolean {
@@ -49,27 +50,47 @@ export function groupKeyOfIp(ip: Uint8Array): string {
   return formatIp(masked)
 }
 
+/** A source address as the book keeps it: canonical, shared by the entries it announced, with its group. */
+export interface SourceInfo {
+  readonly addr: NetAddress
+  readonly group: string
+}
+
+interface CachedSource extends SourceInfo {
+  /** The IP text as given (`addr.ip` is canonical). */
+  readonly rawIp: string
+}
+
 /**
- * Memoised {@link groupKey} for addresses that recur, such as sources (one peer announces many
- * addresses). Bounded: it starts over when full.
+ * Memoised canonical form and {@link groupKey} of sources: one peer announces many addresses,
+ * so its entries share one source object instead of a copy each. Keyed by ID (no key string to
+ * build per add), checked against IP and port. Bounded by two generations of `max` each: when
+ * the current one is full it becomes the previous one, and a source found there moves back, so
+ * a working set of up to `2 × max` sources keeps hitting (clearing all at once would make a
+ * round-robin over slightly more than `max` sources miss every time).
  */
-export class GroupKeyCache {
-  private readonly cache = new Map<string, string>()
+export class SourceCache {
+  private current = new Map<string, CachedSource>()
+  private previous = new Map<string, CachedSource>()
 
   constructor(
     private readonly strict: boolean,
     private readonly max = 4096
   ) {}
 
-  of(a: NetAddress): string {
-    // the ID is part of the key: in strict mode an invalid ID makes an address unroutable
-    const k = `${a.id}@${a.ip}`
-    let g = this.cache.get(k)
-    if (g === undefined) {
-      g = groupKey(a, this.strict)
-      if (this.cache.size >= this.max) this.cache.clear()
-      this.cache.set(k, g)
+  of(a: NetAddress): SourceInfo {
+    let info = this.current.get(a.id)
+    if (info !== undefined && info.rawIp === a.ip && info.addr.port === a.port) return info
+    info = this.previous.get(a.id)
+    if (info === undefined || info.rawIp !== a.ip || info.addr.port !== a.port) {
+      // the ID is part of the group in strict mode: an invalid ID makes an address unroutable
+      info = { addr: canonicalAddress(a), group: groupKey(a, this.strict), rawIp: a.ip }
     }
-    return g
+    if (this.current.size >= this.max) {
+      this.previous = this.current
+      this.current = new Map()
+    }
+    this.current.set(a.id, info)
+    return info
   }
 }

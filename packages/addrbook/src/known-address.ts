@@ -1,4 +1,4 @@
-import type { NetAddress, NodeID } from '@p2p/types'
+import { type NetAddress, type NodeID, netAddressString } from '@p2p/types'
 import {
   BUCKET_TYPE_NEW,
   BUCKET_TYPE_OLD,
@@ -11,12 +11,24 @@ import {
 } from './constants.js'
 import { GO_ZERO_TIME_MS } from './go-time.js'
 
-/** One entry of the book (Go `knownAddress`); times are epoch milliseconds. */
+const NO_BUCKETS: readonly number[] = []
+/** One shared one-element list per bucket index: most entries sit in one bucket. */
+const ONE_BUCKET: ReadonlyArray<readonly number[]> = Array.from({ length: 256 }, (_, i) => [i])
+
+/** The bucket list `[b]`, shared (bucket lists are never changed in place). */
+export function oneBucket(b: number): readonly number[] {
+  return ONE_BUCKET[b] ?? [b]
+}
+
+/**
+ * One entry of the book (Go `knownAddress`); times are epoch milliseconds. Kept small: a full
+ * book holds 20,000 of them. No per-entry key string (buckets hold the entries themselves), the
+ * source address is shared between the entries it announced, and bucket lists are replaced,
+ * never grown in place, so a one-bucket entry shares a constant list.
+ */
 export class KnownAddress {
-  /** `id@ip:port`, the key of this entry inside a bucket (Go `Addr.String()`). */
-  readonly key: string
-  /** Indices of the buckets holding this entry: up to 4 new buckets, or exactly 1 old one. */
-  buckets: number[] = []
+  /** Indices of the buckets holding this entry: up to 4 new buckets, or exactly 1 old one. Never mutated: replaced. */
+  buckets: readonly number[] = NO_BUCKETS
   bucketType: BucketType = BUCKET_TYPE_NEW
   attempts = 0
   lastAttempt: number
@@ -28,15 +40,18 @@ export class KnownAddress {
   constructor(
     readonly addr: NetAddress,
     readonly src: NetAddress,
-    key: string,
     now: number
   ) {
-    this.key = key
     this.lastAttempt = now
   }
 
   get id(): NodeID {
     return this.addr.id
+  }
+
+  /** `id@ip:port` (Go `Addr.String()`), made on demand: for logs and tests. */
+  get key(): string {
+    return netAddressString(this.addr)
   }
 
   isOld(): boolean {
@@ -69,17 +84,34 @@ export class KnownAddress {
 
   /** Adds a bucket reference; returns the new count, or -1 when it was already there. */
   addBucketRef(bucket: number): number {
-    if (this.buckets.includes(bucket)) return -1
-    this.buckets.push(bucket)
+    const old = this.buckets
+    if (old.includes(bucket)) return -1
+    // exact-size literals: a spread would leave spare capacity in each of thousands of lists
+    const n = old.length
+    if (n === 0) this.buckets = oneBucket(bucket)
+    else if (n === 1) this.buckets = [old[0]!, bucket]
+    else if (n === 2) this.buckets = [old[0]!, old[1]!, bucket]
+    else if (n === 3) this.buckets = [old[0]!, old[1]!, old[2]!, bucket]
+    else this.buckets = [...old, bucket]
     return this.buckets.length
   }
 
   /** Removes a bucket reference; returns the new count, or -1 when it was not there. */
   removeBucketRef(bucket: number): number {
-    const at = this.buckets.indexOf(bucket)
-    if (at === -1) return -1
-    this.buckets.splice(at, 1)
-    return this.buckets.length
+    const old = this.buckets
+    if (!old.includes(bucket)) return -1
+    const rest = old.filter((b) => b !== bucket)
+    if (rest.length === 0) this.buckets = NO_BUCKETS
+    else if (rest.length === 1) this.buckets = oneBucket(rest[0]!)
+    else if (rest.length === 2) this.buckets = [rest[0]!, rest[1]!]
+    else if (rest.length === 3) this.buckets = [rest[0]!, rest[1]!, rest[2]!]
+    else this.buckets = rest
+    return rest.length
+  }
+
+  /** In no bucket. */
+  clearBuckets(): void {
+    this.buckets = NO_BUCKETS
   }
 
   /**

@@ -1,9 +1,8 @@
-import { netAddressString } from '@p2p/types'
 import type { BookState } from './book-state.js'
 import { BucketHasher } from './bucket-hash.js'
 import { BUCKET_TYPE_NEW, NEW_BUCKET_SIZE, OLD_BUCKET_SIZE } from './constants.js'
 import type { DecodedAddrBook } from './file.js'
-import { KnownAddress } from './known-address.js'
+import { oneBucket } from './known-address.js'
 
 /**
  * Puts the entries of a decoded addrbook.json into the book, each in the buckets the file names
@@ -22,30 +21,29 @@ export function restoreBook(
   }
   const table = book.table
   const dropped = [...decoded.dropped]
+  const { records, positions } = decoded
   let restored = 0
-  for (const r of decoded.records) {
-    if (table.lookup.has(r.addr.id)) {
-      dropped.push({ index: r.index, reason: `duplicate ID ${r.addr.id}` })
+  for (let i = 0; i < records.length; i++) {
+    const ka = records[i]!
+    const index = positions === undefined ? i : positions[i]!
+    if (table.lookup.has(ka.id)) {
+      dropped.push({ index, reason: `duplicate ID ${ka.id}` })
       continue
     }
-    const ka = new KnownAddress(r.addr, r.src, netAddressString(r.addr), r.lastAttempt)
-    ka.bucketType = r.bucketType
-    ka.attempts = r.attempts
-    ka.lastSuccess = r.lastSuccess
-    ka.lastBanTime = r.lastBanTime
-    const isNew = r.bucketType === BUCKET_TYPE_NEW
+    const isNew = ka.bucketType === BUCKET_TYPE_NEW
     const capacity = (isNew ? NEW_BUCKET_SIZE : OLD_BUCKET_SIZE) + 1
-    const wanted = r.buckets.length > 0 ? r.buckets : [isNew ? book.newBucketFor(r.addr, r.src) : book.oldBucketFor(r.addr)]
-    for (const b of wanted) {
-      const bucket = table.bucket(r.bucketType, b)
-      if (bucket.size >= capacity || bucket.has(ka.key)) continue
-      bucket.set(ka.key, ka)
-      ka.buckets.push(b)
-    }
-    if (ka.buckets.length === 0) {
-      dropped.push({ index: r.index, reason: 'its buckets are full' })
+    // the record lists the buckets the file names (distinct); it keeps those it gets into
+    const wanted = ka.buckets.length > 0 ? ka.buckets : oneBucket(isNew ? book.newBucketFor(ka.addr, ka.src) : book.oldBucketFor(ka.addr))
+    let placed = 0
+    for (const b of wanted) if (table.bucket(ka.bucketType, b).length < capacity) placed++
+    if (placed === 0) {
+      ka.clearBuckets()
+      dropped.push({ index, reason: 'its buckets are full' })
       continue
     }
+    const kept = placed === wanted.length ? wanted : wanted.filter((b) => table.bucket(ka.bucketType, b).length < capacity)
+    for (const b of kept) table.bucket(ka.bucketType, b).push(ka)
+    ka.buckets = kept.length === 1 ? oneBucket(kept[0]!) : kept
     table.lookup.set(ka.id, ka)
     if (isNew) table.newEntries.add(ka)
     else table.oldEntries.add(ka)

@@ -1,6 +1,5 @@
 import type { NetAddress } from '@p2p/types'
-import type { BucketTable } from './bucket-table.js'
-import type { KnownAddress } from './known-address.js'
+import type { Bucket, BucketTable } from './bucket-table.js'
 import { GET_SELECTION_PERCENT, MAX_GET_SELECTION, MIN_GET_SELECTION } from './constants.js'
 
 type Intn = (n: number) => number
@@ -51,23 +50,20 @@ export function pickAddress(table: BucketTable, biasTowardsNewPct: number, rando
   const fromOld = (oldCorrelation + newCorrelation) * random() < oldCorrelation
   if ((fromOld && nOld === 0) || (!fromOld && nNew === 0)) return undefined
   const buckets = fromOld ? table.oldBuckets : table.newBuckets
-  let bucket: Map<string, KnownAddress> | undefined
+  let bucket: Bucket | undefined
   // Go's draw-until-non-empty, bounded; then an exact uniform choice among the non-empty ones.
   // Either way every non-empty bucket is equally likely.
   for (let tries = 0; tries < 16 && bucket === undefined; tries++) {
     const b = buckets[intn(buckets.length)]!
-    if (b.size > 0) bucket = b
+    if (b.length > 0) bucket = b
   }
   if (bucket === undefined) {
     let nonEmpty = 0
-    for (const b of buckets) if (b.size > 0) nonEmpty++
+    for (const b of buckets) if (b.length > 0) nonEmpty++
     let skip = intn(nonEmpty)
-    bucket = buckets.find((b) => b.size > 0 && skip-- === 0)
+    bucket = buckets.find((b) => b.length > 0 && skip-- === 0)
   }
-  if (bucket === undefined) return undefined
-  let at = intn(bucket.size)
-  for (const ka of bucket.values()) if (at-- === 0) return ka.addr
-  return undefined
+  return bucket?.[intn(bucket.length)]?.addr
 }
 
 /** Go's `GetSelection`: a uniform sample of {@link selectionSize} entries, new and old alike. */

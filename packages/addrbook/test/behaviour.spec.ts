@@ -198,7 +198,7 @@ describe('markGood, markAttempt', () => {
     expect(demoted.length).toBeGreaterThan(0)
     for (const d of demoted) {
       expect(d.lastSuccess).toBeGreaterThan(0) // it had been promoted
-      const kept = [...book.table.oldBuckets[book.oldBucketFor(d.addr)]!.values()]
+      const kept = [...book.table.oldBuckets[book.oldBucketFor(d.addr)]!]
       expect(kept).toHaveLength(65)
       for (const k of kept) expect(k.lastAttempt).toBeGreaterThan(d.lastAttempt)
     }
@@ -218,7 +218,7 @@ describe('isBad (Go knownAddress.isBad)', () => {
     ['9 failures, last success over a week ago', { lastAttempt: NOW - 120_000, attempts: 9, lastSuccess: NOW - 8 * DAY }, false],
     ['10 failures, success within the week', { lastAttempt: NOW - 120_000, attempts: 10, lastSuccess: NOW - 6 * DAY }, false]
   ] as const)('%s', (_, e, expected) => {
-    const ka = new KnownAddress(at(1, '1.2.3.4'), SRC, 'k', e.lastAttempt)
+    const ka = new KnownAddress(at(1, '1.2.3.4'), SRC, e.lastAttempt)
     if ('old' in e) ka.bucketType = 2
     if ('attempts' in e) ka.attempts = e.attempts
     if ('lastSuccess' in e) ka.lastSuccess = e.lastSuccess

@@ -103,9 +103,10 @@ export function assertConsistent(book: BucketedAddrBook): void {
     [2, t.oldBuckets, 65]
   ] as const) {
     buckets.forEach((bucket, index) => {
-      if (bucket.size > max) throw new Error(`bucket ${type}/${index} holds ${bucket.size}`)
-      for (const [key, ka] of bucket) {
-        if (ka.key !== key) throw new Error(`bucket key ${key} holds ${ka.key}`)
+      if (bucket.length > max) throw new Error(`bucket ${type}/${index} holds ${bucket.length}`)
+      if (new Set(bucket).size !== bucket.length) throw new Error(`bucket ${type}/${index} holds an entry twice`)
+      for (const ka of bucket) {
+        const key = ka.key
         if (ka.bucketType !== type) throw new Error(`${key} typed ${ka.bucketType} in bucket type ${type}`)
         if (!ka.buckets.includes(index)) throw new Error(`${key} does not list bucket ${index}`)
         if (t.lookup.get(ka.id) !== ka) throw new Error(`${key} is in a bucket but not in the lookup`)

@@ -259,7 +259,7 @@ describe('persistence', () => {
     writeFileSync(path, JSON.stringify({ key: 'k', addrs: Array.from({ length: 80 }, (_, i) => entry({ buckets: [7] }, i + 1)) }))
     const book = makeBook({ filePath: path })
     await book.start()
-    expect(book.table.newBuckets[7]!.size).toBe(65)
+    expect(book.table.newBuckets[7]!.length).toBe(65)
     expect(book.size()).toBe(65)
     assertConsistent(book)
     await book.stop()

@@ -39,7 +39,7 @@ describe("Go's saved addrbook.json (vectors saved_book)", () => {
       expect(k!.attempts).toBe(f.attempts)
       expect(book.isGood(addr(f.addr))).toBe(f.bucket_type === 'old')
       const type = f.bucket_type === 'new' ? 1 : 2
-      for (const b of f.buckets) expect(book.table.bucket(type, b).has(f.addr)).toBe(true)
+      for (const b of f.buckets) expect(book.table.bucket(type, b).some((ka) => ka.key === f.addr)).toBe(true)
       // with Go's hash key the placement is reproduced, not only read back
       expect(book.newBucketFor(addr(f.addr), k!.src)).toBe(f.calc_new_bucket_with_its_src)
       expect(book.oldBucketFor(addr(f.addr))).toBe(f.calc_old_bucket)
