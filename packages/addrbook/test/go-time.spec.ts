@@ -1,11 +1,29 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatGoTime, GO_ZERO_TIME_MS, parseGoTime } from '../src/go-time.js'
+import { formatGoTime, GO_ZERO_TIME_MS, parseGoTime, parseGoTimeBytes } from '../src/go-time.js'
 
 const MIN = GO_ZERO_TIME_MS
 const MAX = 253402300799999
 
 describe('Go time text', () => {
+  it('parseGoTimeBytes gives what parseGoTime gives, on times and near-times (fast-check)', () => {
+    const near = fc
+      .tuple(
+        fc.integer({ min: GO_ZERO_TIME_MS, max: 253402300799999 }).map(formatGoTime),
+        fc.array(fc.tuple(fc.nat(40), fc.constantFrom('', '0', '9', '.', '-', '+', ':', 'Z', 'z', 't', '123456789', '+05:30', 'x'), fc.nat(3)), { maxLength: 3 })
+      )
+      .map(([t, muts]) => muts.reduce((s, [at, ins, del]) => s.slice(0, at) + ins + s.slice(at + del), t))
+    fc.assert(
+      fc.property(fc.oneof(near, fc.string({ maxLength: 40 })), (text) => {
+        fc.pre(/^[\x20-\x7e]*$/.test(text))
+        // framed by other bytes, as inside a file
+        const bytes = Buffer.from(`"${text}"`, 'latin1')
+        expect(parseGoTimeBytes(bytes, 1, bytes.length - 1)).toBe(parseGoTime(text))
+      }),
+      { numRuns: 3000 }
+    )
+  })
+
   it('formats like Go: UTC, fraction trimmed of zeros, zero time as 0001-01-01T00:00:00Z', () => {
     expect(formatGoTime(GO_ZERO_TIME_MS)).toBe('0001-01-01T00:00:00Z')
     expect(formatGoTime(Number.NaN)).toBe('0001-01-01T00:00:00Z')
