@@ -145,15 +145,14 @@ export class BucketedAddrBook implements AddrBook, Startable {
     }
     if (this.strict && !isRoutableIp(ip)) throw this.reject('non-routable', `Cannot add non-routable address ${netAddressString(a)}`)
 
-    const source = this.sources.of(src)
     let ka = this.table.lookup.get(a.id)
     if (ka !== undefined) {
       if (ka.isOld()) return
       if (ka.buckets.length >= MAX_NEW_BUCKETS_PER_ADDRESS) return
       if (this.intn(2 * ka.buckets.length) !== 0) return
-    } else {
-      ka = new KnownAddress(a, source.addr, this.now())
     }
+    const source = this.sources.of(src)
+    ka ??= new KnownAddress(a, source.addr, this.now())
     // `a` is valid and, in strict mode, routable: its group is its IP's group
     const bucket = this.hasher.newBucket(groupKeyOfIp(ip), source.group)
     this.table.addToNew(ka, bucket, this.now())

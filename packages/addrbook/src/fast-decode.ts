@@ -73,11 +73,12 @@ class Reader {
 
   space(): void {
     const b = this.b
+    const len = b.length
     let at = this.at
-    for (;;) {
-      const c = b[at]
-      if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) at++
-      else break
+    while (at < len) {
+      const c = b[at]!
+      if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) break
+      at++
     }
     this.at = at
   }
@@ -101,18 +102,20 @@ class Reader {
   string(): void {
     this.expect(QUOTE)
     const b = this.b
-    let at = this.at
-    const start = at
-    for (;;) {
-      const c = b[at]
-      if (c === QUOTE) break
-      // escapes, control and non-ASCII bytes (and the end of the data) are the general decoder's
-      if (c === undefined || c === BACKSLASH || c < 0x20 || c >= 0x7f) throw GIVE_UP
-      at++
+    const len = b.length
+    const start = this.at
+    for (let at = start; at < len; at++) {
+      const c = b[at]!
+      if (c === QUOTE) {
+        this.strStart = start
+        this.strEnd = at
+        this.at = at + 1
+        return
+      }
+      // escapes, control and non-ASCII bytes are the general decoder's
+      if (c === BACKSLASH || c < 0x20 || c > 0x7e) throw GIVE_UP
     }
-    this.strStart = start
-    this.strEnd = at
-    this.at = at + 1
+    throw GIVE_UP
   }
 
   /** The next object key, then its colon. */
@@ -135,14 +138,14 @@ class Reader {
     this.space()
     const b = this.b
     let at = this.at
+    const len = b.length
     let v = 0
     const start = at
-    for (;;) {
+    while (at < len) {
       const c = b[at]!
-      if (c >= 0x30 && c <= 0x39) {
-        v = v * 10 + c - 0x30
-        at++
-      } else break
+      if (c < 0x30 || c > 0x39) break
+      v = v * 10 + c - 0x30
+      at++
     }
     const n = at - start
     const next = b[at]
@@ -171,10 +174,6 @@ function latin1(b: Buffer, start: number, end: number): string {
   return b.toString('latin1', start, end)
 }
 
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
-}
-
 /** A source seen before: where its raw `{id, ip, port}` text is, and the address made of it. */
 interface SourceSlot {
   readonly start: number
@@ -201,18 +200,29 @@ function netAddress(r: Reader, valid: boolean): NetAddress {
   let port = -1
   do {
     r.key()
-    if (r.is(F_ID) && id === undefined) {
+    // "id", "ip" or "port": told apart by length and second letter, then checked
+    const n = r.strEnd - r.strStart
+    const second = r.b[r.strStart + 1]
+    if (n === 2 && second === 0x64 && r.is(F_ID)) {
+      if (id !== undefined) throw GIVE_UP
       r.string()
-      const n = r.strEnd - r.strStart
+      const start = r.strStart
+      const end = r.strEnd
+      const b = r.b
       if (valid) {
-        if (n !== 40) throw GIVE_UP
-        for (let i = r.strStart; i < r.strEnd; i++) if (!isHex(r.b[i]!)) throw GIVE_UP
-      } else if (n > MAX_ID_LENGTH) throw GIVE_UP
+        if (end - start !== 40) throw GIVE_UP
+        for (let i = start; i < end; i++) {
+          const c = b[i]!
+          if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) throw GIVE_UP
+        }
+      } else if (end - start > MAX_ID_LENGTH) throw GIVE_UP
       id = r.text() as NodeID
-    } else if (r.is(F_IP) && ip === undefined) {
+    } else if (n === 2 && second === 0x70 && r.is(F_IP)) {
+      if (ip !== undefined) throw GIVE_UP
       r.string()
       ip = ipText(r, valid)
-    } else if (r.is(F_PORT) && port < 0) {
+    } else if (n === 4 && r.is(F_PORT)) {
+      if (port >= 0) throw GIVE_UP
       port = r.uint()
       if (port > 0xffff) throw GIVE_UP
     } else throw GIVE_UP
