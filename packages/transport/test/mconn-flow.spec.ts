@@ -74,6 +74,44 @@ describe('FlowRate (Go flowrate Limit semantics, fake clock)', () => {
     }
   })
 
+  it('with carryRate, an overshoot is still owed in the next samples (Go forgets it)', () => {
+    let now = 0
+    const rate = 10_000 // 1000 bytes per sample
+    const go = new FlowRate(() => now)
+    const ours = new FlowRate(() => now, rate)
+    go.update(5000)
+    ours.update(5000)
+    now = 100
+    expect(go.delay(rate)).toBe(0)
+    // 5000 bytes at 10 kB/s take 500 ms: 4000 are still owed after the first 100 ms...
+    expect(ours.delay(rate)).toBe(100)
+    now = 400
+    expect(ours.delay(rate)).toBe(100)
+    // ...and none (less than a sample's allowance) after 500.
+    now = 500
+    expect(ours.delay(rate)).toBe(0)
+  })
+
+  it('with carryRate, packets larger than the allowance are held to the rate', () => {
+    for (const carry of [false, true]) {
+      let now = 0
+      const rate = 2000 // 200 bytes per sample
+      const fr = new FlowRate(() => now, carry ? rate : 0)
+      let sent = 0
+      while (now < 10_000) {
+        const wait = fr.delay(rate)
+        if (wait > 0) now += wait
+        else {
+          fr.update(1036)
+          sent += 1036
+        }
+      }
+      // Go lets one 1036-byte packet through per 100 ms sample: 5x the rate.
+      if (carry) expect(sent).toBeLessThanOrEqual(rate * 10 + 1036)
+      else expect(sent).toBeGreaterThan(rate * 10 * 5)
+    }
+  })
+
   it('0, negative and Infinity mean unlimited', () => {
     for (const r of [0, -5, 0.5, Number.POSITIVE_INFINITY]) expect(isUnlimitedRate(r)).toBe(true)
     const fr = new FlowRate(() => 0)
@@ -227,8 +265,32 @@ describe('MConnection rate limits (fake timers and clock)', () => {
       await vi.advanceTimersByTimeAsync(100)
       seen.push(received)
     }
-    expect(seen).toEqual([10, 20, 30, 40, 50, 50])
+    // Each sample ends a little over its allowance (the check comes before a packet), and the
+    // overshoot is owed in the next one: 9 packets per later sample, not Go's 10.
+    expect(seen).toEqual([10, 19, 28, 37, 46, 50])
+    for (let t = 0; t < seen.length; t++) expect((seen[t] as number) * packet.length).toBeLessThanOrEqual(1000 * (t + 1) + packet.length)
     expect(resume).toHaveBeenCalled()
+  })
+})
+
+describe('MConnection receive limiter keeps the overshoot (fake timers and clock)', () => {
+  it('packets larger than a sample allowance arrive at the rate, not one per sample', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    const now = (): number => Date.now()
+    const [local, raw] = memoryStreamPair()
+    const rate = 2000 // 200 bytes per 100 ms sample; each packet below is 1030 bytes
+    const conn = new MConnection(local, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: rate, flushThrottleMs: 0, now })
+    open.push(conn)
+    let bytes = 0
+    conn.start({ onReceive: (_ch, m) => (bytes += m.length), onClose() {} })
+    const { encodePacket } = await import('../src/mconn/packet-codec.js')
+    const packet = encodePacket({ type: 'msg', channelId: 1, eof: true, data: new Uint8Array(1024) })
+    for (let i = 0; i < 40; i++) raw.write(packet)
+    await vi.advanceTimersByTimeAsync(10_000)
+    // 10 s at 2000 B/s is 20 kB, plus the packet let through at the start. Go's monitor, which
+    // forgets the overshoot at each sample, lets one packet through per sample: all 40 (41 kB).
+    expect(bytes).toBeGreaterThan(0)
+    expect(bytes).toBeLessThanOrEqual(rate * 10 + 1024)
   })
 })
 

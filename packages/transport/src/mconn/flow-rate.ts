@@ -4,6 +4,12 @@
  * sample already holds `round(rate × 0.1 s)` bytes. It is a token bucket refilled by rate/10 bytes
  * every 100 ms; a transfer may overshoot by whatever is written after one check. Instead of
  * sleeping, {@link FlowRate.delay} says how long the caller must wait.
+ *
+ * Go forgets that overshoot when a sample ends, so a peer whose packets are each larger than a
+ * sample's allowance gets one packet through per sample, whatever the rate (at 2 kB/s, 1 KiB
+ * packets pass at 10 kB/s). With `carryRate` set (the receive side's limiter) the monitor keeps
+ * it: a new sample starts with what the last one held beyond `carryRate` × its length, so the
+ * long-run rate stays at the limit.
  */
 
 /** Go's `clockRate`: the monitor's clock advances in 20 ms steps. */
@@ -32,10 +38,18 @@ export class FlowRate {
   /** Start of the current sample, in rounded clock time. */
   private sampleStart = 0
 
-  constructor(now: () => number = () => performance.now()) {
+  /** Bytes per clock ms a sample carries forward into the next; 0: forget (Go). */
+  private readonly carryPerMs: number
+
+  /**
+   * @param carryRate - keep the overshoot across samples at this rate in bytes/s (the rate later
+   *   passed to {@link FlowRate.delay}); unset or unlimited: forget it at each sample, as Go does
+   */
+  constructor(now: () => number = () => performance.now(), carryRate = 0) {
     this.now = now
     this.origin = this.roundedNow()
     this.sampleStart = 0
+    this.carryPerMs = isUnlimitedRate(carryRate) ? 0 : carryRate / 1000
   }
 
   /** Go's `clock()`: milliseconds since creation, rounded to the clock granularity. */
@@ -50,8 +64,10 @@ export class FlowRate {
   /** Starts a new sample when the current one is over; returns the clock. */
   private tick(): number {
     const now = this.clock()
-    if (now - this.sampleStart >= FLOW_SAMPLE_PERIOD_MS) {
-      this.sampleBytes = 0
+    const elapsed = now - this.sampleStart
+    if (elapsed >= FLOW_SAMPLE_PERIOD_MS) {
+      // What the elapsed time paid for at the rate is spent; the rest is still owed.
+      this.sampleBytes = this.carryPerMs === 0 ? 0 : Math.max(0, this.sampleBytes - this.carryPerMs * elapsed)
       this.sampleStart = now
     }
     return now
@@ -59,8 +75,14 @@ export class FlowRate {
 
   /** Records `n` transferred bytes (Go's `Update`). */
   update(n: number): void {
-    this.sampleBytes += n
-    this.tick()
+    if (this.carryPerMs === 0) {
+      // Go adds to the sample, then starts a new one if it is over (forgetting these bytes too).
+      this.sampleBytes += n
+      this.tick()
+    } else {
+      this.tick()
+      this.sampleBytes += n
+    }
   }
 
   /** Bytes one sample may carry at `rate` bytes/s (at least 1). */

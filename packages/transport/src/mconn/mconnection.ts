@@ -115,7 +115,7 @@ export class MConnection {
       () => this.sender.writeControl(PING_PACKET),
       () => this.stop(new TimeoutError('pong', this.opts.pongTimeoutMs, 'pong timeout'))
     )
-    this.recvMonitor = new FlowRate(this.opts.now)
+    this.recvMonitor = new FlowRate(this.opts.now, this.opts.recvRate)
     this.recvLimited = !isUnlimitedRate(this.opts.recvRate)
   }
 

@@ -9,7 +9,11 @@ import { DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE } from './packet-codec.js'
 export interface MConnectionInit {
   /** Send limit in bytes/s; 0 or Infinity disables it. Default 512000. */
   sendRate?: number
-  /** Receive limit in bytes/s; 0 or Infinity disables it. Default 512000. */
+  /**
+   * Receive limit in bytes/s; 0 or Infinity disables it. Default 512000. Checked before each
+   * packet like Go's, but what a 100 ms sample took beyond its share is still owed in the next
+   * ones (Go forgets it, so packets larger than a sample's share pass at one per sample).
+   */
   recvRate?: number
   /** Largest `data` of one PacketMsg; must equal the peer's. Default 1024. */
   maxPacketMsgPayloadSize?: number
