@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { MConnection } from '../src/mconn/mconnection.js'
+import { encodePacket } from '../src/mconn/packet-codec.js'
 import { HandoverStream } from '../src/stream/handover-stream.js'
 import { ScriptedByteStream as ScriptedStream } from './helpers/memory-stream.js'
 
@@ -56,5 +58,46 @@ describe('HandoverStream', () => {
     const events: string[] = []
     h.start({ onData: (c) => events.push(Buffer.from(c).toString('hex')), onEnd: (e) => events.push(`end:${e?.message}`) })
     expect(events).toEqual(['02', 'end:reset'])
+  })
+
+  it('steps off the path at the handover: the inner stream calls the consumer, handedOverTo names it', async () => {
+    const inner = new ScriptedStream()
+    const h = new HandoverStream(inner)
+    const reading = h.readDelimited(10)
+    inner.push('01aa')
+    await reading
+    expect(h.handedOverTo).toBeUndefined()
+    const consumer = {
+      got: [] as string[],
+      onData(c: Uint8Array) {
+        // A method using `this`: the handover keeps it bound.
+        this.got.push(Buffer.from(c).toString('hex'))
+      },
+      onEnd() {}
+    }
+    h.start(consumer)
+    expect(h.handedOverTo).toBe(inner)
+    // The inner stream's handlers now are the consumer's own functions (bound), not a forwarder.
+    const sink = inner.handlers as { onData: { name: string } }
+    expect(sink.onData.name).toBe('bound onData')
+    inner.push('bbcc')
+    expect(consumer.got).toEqual(['bbcc'])
+  })
+
+  it('an MConnection over it reads and writes the inner stream directly after start', async () => {
+    const inner = new ScriptedStream()
+    const h = new HandoverStream(inner)
+    const frontWrite = vi.spyOn(h, 'write')
+    const conn = new MConnection(h, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 0, flushThrottleMs: 0 })
+    const received: string[] = []
+    conn.start({ onReceive: (_ch, m) => received.push(Buffer.from(m).toString('hex')), onClose() {} })
+    inner.push(encodePacket({ type: 'msg', channelId: 1, eof: true, data: Uint8Array.of(7) }))
+    expect(received).toEqual(['07'])
+    expect(conn.trySend(1, Uint8Array.of(9))).toBe(true)
+    await new Promise((r) => setImmediate(r))
+    expect(inner.written.length).toBeGreaterThan(0)
+    expect(frontWrite).not.toHaveBeenCalled()
+    await conn.close()
+    expect(inner.closed).toBe(true)
   })
 })

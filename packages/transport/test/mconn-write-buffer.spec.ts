@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { PING_PACKET } from '../src/mconn/packet-codec.js'
-import { WRITE_BUFFER_SIZE, WriteBuffer } from '../src/mconn/write-buffer.js'
+import { INITIAL_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE, WriteBuffer } from '../src/mconn/write-buffer.js'
 import { memoryStreamPair, ScriptedByteStream as RecordingStream } from './helpers/memory-stream.js'
 
 /* The batch buffer is held only while there is something to send (idle connections hold none). */
@@ -11,7 +11,15 @@ import { memoryStreamPair, ScriptedByteStream as RecordingStream } from './helpe
 const SIZE = 4096
 function writeBuffer(idle: () => boolean, flushThrottleMs = 0): { out: WriteBuffer; stream: RecordingStream } {
   const stream = new RecordingStream()
-  const out = new WriteBuffer(stream, flushThrottleMs, idle, () => {}, (err) => { throw err }, 0, SIZE)
+  const listener = {
+    idle,
+    blocked() {},
+    drained() {},
+    failed(err: unknown) {
+      throw err
+    }
+  }
+  const out = new WriteBuffer(stream, flushThrottleMs, listener, 0, SIZE)
   return { out, stream }
 }
 
@@ -133,8 +141,12 @@ describe('WriteBuffer: lazy batch buffer', () => {
   })
 })
 
-/** The MConnection's write buffer (a private field; these tests are about its lifetime). */
-const batch = (conn: MConnection): WriteBuffer => (conn as unknown as { out: WriteBuffer }).out
+/**
+ * The MConnection's write buffer (private fields; these tests are about its lifetime): none at
+ * all until the first write builds the send path.
+ */
+const NONE = { buf: new Uint8Array(0), len: 0, bytesWritten: 0 } as WriteBuffer
+const batch = (conn: MConnection): WriteBuffer => (conn as unknown as { sender?: { out: WriteBuffer } }).sender?.out ?? NONE
 
 const open: MConnection[] = []
 afterEach(async () => {
@@ -173,13 +185,14 @@ describe('MConnection: the batch buffer follows the traffic', () => {
     await Promise.resolve()
     // Written into the batch, waiting for the flush throttle.
     const first = batch(a).buf
-    expect(first.length).toBe(WRITE_BUFFER_SIZE)
+    // The first batch after idle is a small one.
+    expect(first.length).toBe(INITIAL_WRITE_BUFFER_SIZE)
     expect(batch(a).len).toBeGreaterThan(2000)
     await until(() => received.length === 1, 'first message')
     expect(batch(a).buf.length).toBe(0)
     expect(a.trySend(0x21, new Uint8Array(10).fill(2))).toBe(true)
     await Promise.resolve()
-    expect(batch(a).buf.length).toBe(WRITE_BUFFER_SIZE)
+    expect(batch(a).buf.length).toBe(INITIAL_WRITE_BUFFER_SIZE)
     expect(batch(a).buf).not.toBe(first)
     await until(() => received.length === 2, 'second message')
     expect(batch(a).buf.length).toBe(0)
@@ -223,5 +236,28 @@ describe('MConnection: the batch buffer follows the traffic', () => {
     expect(batch(a).buf.length).toBe(0)
     const after = activeResources()
     for (const [kind, n] of Object.entries(after)) expect(n, kind).toBeLessThanOrEqual(before[kind] ?? 0)
+  })
+})
+
+describe('WriteBuffer: a small first batch grows instead of flushing', () => {
+  it('starts at initialSize, grows x4 (keeping its bytes) while a burst fills it, and writes one batch of size', () => {
+    const stream = new RecordingStream()
+    const listener = { idle: () => true, blocked() {}, drained() {}, failed(err: unknown) { throw err } }
+    const out = new WriteBuffer(stream, 0, listener, 0, 4 * 4 * 1024, 1024)
+    put(out, 300, 1)
+    expect(out.buf.length).toBe(1024)
+    for (let i = 2; i <= 40; i++) put(out, 300, i)
+    // 12,000 bytes: grown 1 -> 4 -> 16 KiB with nothing written yet, every byte kept in order.
+    expect(stream.written).toHaveLength(0)
+    expect(out.buf.length).toBe(16 * 1024)
+    expect(out.buf.subarray(0, out.len)).toEqual(Uint8Array.from({ length: 12_000 }, (_, k) => Math.floor(k / 300) + 1))
+    for (let i = 41; i <= 60; i++) put(out, 300, i)
+    // Full at 16 KiB: one write of the whole batch, then a new batch of full size.
+    expect(stream.written).toHaveLength(1)
+    expect(stream.written[0]?.length).toBe(54 * 300)
+    out.flush()
+    expect(out.buf.length).toBe(0)
+    put(out, 10, 1)
+    expect(out.buf.length).toBe(1024)
   })
 })

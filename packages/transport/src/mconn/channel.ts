@@ -3,6 +3,13 @@ import type { ResolvedChannelDescriptor } from './options.js'
 import { channelPayloadSize, writePacketMsg } from './packet-codec.js'
 import type { SchedulableChannel } from './send-scheduler.js'
 
+/**
+ * Shared empty arrays standing for a queue not allocated yet: every write site swaps in a fresh
+ * array first (not frozen, so the hot path sees one kind of array).
+ */
+const NO_MESSAGES: Array<Uint8Array | undefined> = []
+const NO_WAITERS: Array<SendWaiter | undefined> = []
+
 /** A `send()` call waiting for room in a full queue. */
 export interface SendWaiter {
   readonly message: Uint8Array
@@ -30,9 +37,10 @@ export class Channel implements SchedulableChannel {
   /** Payload bytes of the packets accepted on this channel. */
   bytesReceived = 0
 
-  private queue: Array<Uint8Array | undefined> = []
+  /** Allocated by the first message queued (many connections of a seed never send on most channels). */
+  private queue: Array<Uint8Array | undefined> = NO_MESSAGES
   private queueHead = 0
-  private readonly waiters: Array<SendWaiter | undefined> = []
+  private waiters: Array<SendWaiter | undefined> = NO_WAITERS
   private waitersHead = 0
   /** The message being cut into packets, and how much of it was sent. */
   private sending: Uint8Array | undefined
@@ -68,12 +76,14 @@ export class Channel implements SchedulableChannel {
   /** Queues `message` if there is room (and nobody waits ahead); never waits. */
   tryEnqueue(message: Uint8Array): boolean {
     if (this.queued >= this.sendQueueCapacity || this.hasWaiters) return false
+    if (this.queue === NO_MESSAGES) this.queue = []
     this.queue.push(message)
     return true
   }
 
   /** Parks a `send()` until room frees up; `removeWaiter` cancels it. */
   addWaiter(waiter: SendWaiter): void {
+    if (this.waiters === NO_WAITERS) this.waiters = []
     this.waiters.push(waiter)
   }
 
@@ -87,6 +97,7 @@ export class Channel implements SchedulableChannel {
     while (this.hasWaiters && this.queued < this.sendQueueCapacity) {
       const waiter = this.waiters[this.waitersHead] as SendWaiter
       this.waiters[this.waitersHead++] = undefined
+      if (this.queue === NO_MESSAGES) this.queue = []
       this.queue.push(waiter.message)
       waiter.settle(true)
     }
@@ -180,15 +191,16 @@ export class Channel implements SchedulableChannel {
 
   /** Removes and returns every waiting `send()` (the caller settles them). */
   clearWaiters(): SendWaiter[] {
+    if (this.waiters === NO_WAITERS) return NO_WAITERS as SendWaiter[]
     const waiters = this.waiters.slice(this.waitersHead) as SendWaiter[]
-    this.waiters.length = 0
+    this.waiters = NO_WAITERS
     this.waitersHead = 0
     return waiters
   }
 
   /** Drops queued messages and the partial message being received. */
   clear(): void {
-    this.queue = []
+    this.queue = NO_MESSAGES
     this.queueHead = 0
     this.sending = undefined
     this.recving = undefined

@@ -12,10 +12,12 @@
  */
 import type { ChannelDescriptor } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
+import { MConnectionContext } from './context.js'
 import { MConnection } from './mconnection.js'
 import type { MConnectionInit } from './options.js'
 
 export { MConnection } from './mconnection.js'
+export { MConnectionMetrics } from './metrics.js'
 export { CHANNEL_DEFAULTS, MCONNECTION_DEFAULTS, type MConnectionInit } from './options.js'
 // The packet codec stays internal (tests import it from its module): only the payload default,
 // which a peer's config must match, is public.
@@ -23,5 +25,7 @@ export { DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE } from './packet-codec.js'
 
 /** Builds MConnections with fixed options: the multiplexer the transport runs after the upgrade. */
 export function mconnection(init: MConnectionInit = {}): (stream: ByteStream, channels: readonly ChannelDescriptor[]) => MConnection {
-  return (stream, channels) => new MConnection(stream, channels, init)
+  // Options are resolved and metrics registered once here, not per connection.
+  const context = new MConnectionContext(init)
+  return (stream, channels) => new MConnection(stream, channels, init, context)
 }

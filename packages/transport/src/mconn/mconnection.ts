@@ -12,30 +12,24 @@ import {
   TimeoutError
 } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
-import { uvarintLength } from '@p2p/types/wire'
+import type { HandedOver } from '../stream/handover-stream.js'
 import { Channel, type SendWaiter } from './channel.js'
+import type { ChannelLayout } from './channel-layout.js'
+import { MConnectionContext } from './context.js'
+import { asConnectionError, asProtocolError, withoutStack } from './errors.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
 import { KeepAlive } from './keepalive.js'
-import { type MConnectionInit, type ResolvedMConnectionOptions, resolveChannelDescriptors, resolveMConnectionOptions } from './options.js'
-import { maxPacketMsgSize, packetMsgSize, PACKET_MSG, PACKET_PING, PING_PACKET, PONG_PACKET, PacketView } from './packet-codec.js'
+import { ControlTally, RECV } from './metrics.js'
+import type { MConnectionInit, ResolvedMConnectionOptions } from './options.js'
+import { PACKET_MSG, PACKET_PING, PING_PACKET, PONG_PACKET, PacketView } from './packet-codec.js'
 import { PacketReader } from './packet-reader.js'
 import { SendLoop } from './send-loop.js'
-import { WRITE_BUFFER_SIZE, WriteBuffer } from './write-buffer.js'
+import { INITIAL_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE } from './write-buffer.js'
 
 const NEW = 0
 const RUNNING = 1
 const FLUSHING = 2
 const CLOSED = 3
-
-/** Typed errors (ours and the stream's) pass through; anything else is wrapped. */
-function isTypedError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
-}
-
-/** Go recovers any panic on the read path (a reactor's too) and drops the peer. */
-function asTypedError(err: unknown): Error {
-  return isTypedError(err) ? (err as Error) : new ProtocolError(`recovered from panic: ${String(err)}`, { cause: err })
-}
 
 /**
  * Go's `MConnection`: multiplexes prioritised channels over one {@link ByteStream} as
@@ -44,26 +38,33 @@ function asTypedError(err: unknown): Error {
  * violation by the peer, a pong timeout or the stream ending stops it; `onClose` hears about it
  * once. `onReceive` runs synchronously on the read path; a message may be a view into a receive
  * buffer, so copy it if it is kept for long.
+ *
+ * Set-up is cheap on purpose (seeds and crawlers live on short connections): options and the
+ * channel layout come resolved from the factory, the send path (write buffer, scheduler, send
+ * limiter) is built by the first write, the packet reader by the first bytes received, and the
+ * keep-alive is one timer. A connection that closes without traffic never builds them.
  */
 export class MConnection {
-  private readonly stream: ByteStream
+  private stream: ByteStream
+  private readonly ctx: MConnectionContext
   private readonly opts: ResolvedMConnectionOptions
+  private readonly layout: ChannelLayout
   private readonly channels: Channel[]
-  /** Channel by ID (0..255). */
-  private readonly byId: Array<Channel | undefined> = new Array(256).fill(undefined)
-  private readonly out: WriteBuffer
-  private readonly sender: SendLoop
-  private readonly reader: PacketReader
-  private readonly view = new PacketView()
-  /** Largest packet (without prefix) accepted per channel ID. */
-  private readonly maxRecvPacket: number[]
-  private readonly keepAlive: KeepAlive
-  private readonly recvMonitor: FlowRate
+  /** The send path, built by the first write (a message, a ping or a pong). */
+  private sender: SendLoop | undefined
+  /** The receive path, built by the first bytes. */
+  private reader: PacketReader | undefined
+  private view: PacketView | undefined
+  private keepAlive: KeepAlive | undefined
+  private recvMonitor: FlowRate | undefined
   private readonly recvLimited: boolean
+  /** Pings and pongs not yet handed to the metrics sink (only with metrics). */
+  private control: ControlTally | undefined
 
   private state = NEW
   private handlers: ConnectionHandlers | undefined
   private readonly createdAt = Date.now()
+  private startedAt = 0
   private bytesReceived = 0
   private pongPending = false
   private recvPaused = false
@@ -75,47 +76,18 @@ export class MConnection {
   private closed: Promise<void> | undefined
   private resolveClosed: (() => void) | undefined
 
-  /** Throws `InvalidArgumentError` for bad options or descriptors (priority <= 0, bad IDs). */
-  constructor(stream: ByteStream, channels: readonly ChannelDescriptor[], init: MConnectionInit = {}) {
+  /**
+   * Throws `InvalidArgumentError` for bad options or descriptors (priority <= 0, bad IDs).
+   * @param context - options resolved once for many connections (what `mconnection(init)`
+   *   passes); when given, `init` is ignored
+   */
+  constructor(stream: ByteStream, channels: readonly ChannelDescriptor[], init: MConnectionInit = {}, context?: MConnectionContext) {
     this.stream = stream
-    this.opts = resolveMConnectionOptions(init)
+    this.ctx = context ?? new MConnectionContext(init)
+    this.opts = this.ctx.opts
+    this.layout = this.ctx.layout(channels)
     const payload = this.opts.maxPacketMsgPayloadSize
-    this.channels = resolveChannelDescriptors(channels).map((d) => new Channel(d, payload))
-    for (const ch of this.channels) this.byId[ch.id] = ch
-    // What we send: full packets on channels < 0x80, one payload byte less above (Go's limit).
-    const maxPacketSize = maxPacketMsgSize(payload)
-    const maxDelimitedSize = uvarintLength(maxPacketSize) + maxPacketSize
-    // What we accept: Go sends full payloads on every channel, so a packet on a channel whose ID
-    // takes two varint bytes may be one byte longer (1035 for 1024). The reader allows the
-    // largest bound of our channels; receiveMsg holds each packet to its own channel's bound.
-    this.maxRecvPacket = this.byId.map((ch) => (ch === undefined ? 0 : packetMsgSize(ch.id, true, payload)))
-    const maxRecvPacketSize = Math.max(maxPacketSize, ...this.maxRecvPacket)
-    this.out = new WriteBuffer(
-      stream,
-      this.opts.flushThrottleMs,
-      () => this.nothingQueued(),
-      () => this.sender.wake(),
-      (err) => this.stop(isTypedError(err) ? (err as Error) : new ConnectionClosedError('write failed', { cause: err })),
-      this.opts.stallTimeoutMs,
-      Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize)
-    )
-    this.sender = new SendLoop({
-      channels: this.channels,
-      out: this.out,
-      sendRate: this.opts.sendRate,
-      maxDelimitedSize,
-      now: this.opts.now,
-      active: () => this.state === RUNNING || this.state === FLUSHING,
-      onDrainedAll: () => this.finishFlushStop()
-    })
-    this.reader = new PacketReader(maxRecvPacketSize)
-    this.keepAlive = new KeepAlive(
-      this.opts.pingIntervalMs,
-      this.opts.pongTimeoutMs,
-      () => this.sender.writeControl(PING_PACKET),
-      () => this.stop(new TimeoutError('pong', this.opts.pongTimeoutMs, 'pong timeout'))
-    )
-    this.recvMonitor = new FlowRate(this.opts.now, this.opts.recvRate)
+    this.channels = this.layout.descriptors.map((d) => new Channel(d, payload))
     this.recvLimited = !isUnlimitedRate(this.opts.recvRate)
   }
 
@@ -129,12 +101,54 @@ export class MConnection {
     if (this.state !== NEW) throw new InvalidArgumentError('MConnection already started')
     this.handlers = handlers
     this.state = RUNNING
-    this.sender.start()
+    this.startedAt = this.opts.now()
+    if (this.ctx.metrics !== undefined) this.control = new ControlTally()
+    this.keepAlive = new KeepAlive(
+      this.opts.pingIntervalMs,
+      this.opts.pongTimeoutMs,
+      () => this.sendPing(),
+      () => this.stop(new TimeoutError('pong', this.opts.pongTimeoutMs, 'pong timeout'))
+    )
     this.keepAlive.start()
-    this.stream.start({
+    const stream = this.stream
+    stream.start({
       onData: (chunk, wireBytes) => this.onData(chunk, wireBytes),
       onEnd: (error) => this.onEnd(error)
     })
+    // A stream that only stood in front of another until now (the upgrade's HandoverStream)
+    // steps aside: from here on we talk to the one behind it.
+    const direct = (stream as Partial<HandedOver>).handedOverTo
+    if (direct !== undefined && this.state === RUNNING) this.stream = direct
+  }
+
+  private channel(channelId: number): Channel | undefined {
+    if (this.state !== RUNNING) return undefined
+    const index = this.layout.indexById[channelId]
+    return index === undefined || index < 0 ? undefined : this.channels[index]
+  }
+
+  /** The send path, built on first use. */
+  private sendPath(): SendLoop {
+    let sender = this.sender
+    if (sender === undefined) {
+      const o = this.opts
+      const maxDelimitedSize = this.layout.maxDelimitedSize
+      this.sender = sender = new SendLoop({
+        channels: this.channels,
+        stream: this.stream,
+        sendRate: o.sendRate,
+        maxDelimitedSize,
+        flushThrottleMs: o.flushThrottleMs,
+        stallTimeoutMs: o.stallTimeoutMs,
+        bufferSize: Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
+        initialBufferSize: Math.max(INITIAL_WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
+        now: o.now,
+        startedAt: this.startedAt,
+        metrics: this.ctx.metrics,
+        onFailure: (err) => this.stop(err)
+      })
+    }
+    return sender
   }
 
   /**
@@ -146,10 +160,10 @@ export class MConnection {
     const signal = options.signal
     if (signal?.aborted === true) return Promise.reject(new AbortError())
     if (!(message instanceof Uint8Array)) return Promise.reject(new InvalidArgumentError('message must be a Uint8Array'))
-    const channel = this.state === RUNNING ? this.byId[channelId] : undefined
+    const channel = this.channel(channelId)
     if (channel === undefined) return Promise.resolve(false)
     if (channel.tryEnqueue(message)) {
-      this.sender.wake()
+      this.sendPath().wake()
       return Promise.resolve(true)
     }
     return new Promise<boolean>((resolve, reject) => {
@@ -161,7 +175,7 @@ export class MConnection {
         message,
         settle: (queued) => {
           done()
-          if (queued) this.sender.wake()
+          if (queued) this.sendPath().wake()
           resolve(queued)
         }
       }
@@ -182,15 +196,15 @@ export class MConnection {
   /** Queues `message` if the channel's queue has room now; false otherwise. Never waits. */
   trySend(channelId: number, message: Uint8Array): boolean {
     if (!(message instanceof Uint8Array)) throw new InvalidArgumentError('message must be a Uint8Array')
-    const channel = this.state === RUNNING ? this.byId[channelId] : undefined
+    const channel = this.channel(channelId)
     if (channel === undefined || !channel.tryEnqueue(message)) return false
-    this.sender.wake()
+    this.sendPath().wake()
     return true
   }
 
   /** Go's `CanSend` heuristic: the channel is known and has nothing queued. */
   canSend(channelId: number): boolean {
-    const channel = this.state === RUNNING ? this.byId[channelId] : undefined
+    const channel = this.channel(channelId)
     return channel !== undefined && channel.sendQueueSize < 1
   }
 
@@ -200,10 +214,10 @@ export class MConnection {
    * `recentlySent` (bytes, decayed as in Go; the decay is brought up to date first).
    */
   status(): ConnectionStatus {
-    this.sender.applyDecay()
+    this.sender?.applyDecay()
     return {
       connectedAt: this.createdAt,
-      bytesSent: this.out.bytesWritten,
+      bytesSent: this.sender?.bytesWritten ?? 0,
       bytesReceived: this.bytesReceived,
       channels: this.channels.map((ch) => ({
         id: ch.id,
@@ -234,11 +248,11 @@ export class MConnection {
     if (this.state === RUNNING && options.flush === true) {
       this.state = FLUSHING
       this.flushStopReason = options.reason
-      this.keepAlive.stop()
+      this.keepAlive?.stop()
       this.settleWaiters()
       this.flushStopTimer = setTimeout(() => this.stop(options.reason), this.opts.flushStopTimeoutMs)
-      this.sender.draining = true
-      this.sender.wake()
+      const flushed = this.sender === undefined ? Promise.resolve() : this.sender.flushAll()
+      void flushed.then(() => this.finishFlushStop())
     } else {
       this.stop(options.reason)
     }
@@ -246,11 +260,35 @@ export class MConnection {
   }
 
   private finishFlushStop(): void {
+    if (this.state !== FLUSHING) return
     const reason = this.flushStopReason
     this.stream.drained().then(
       () => this.stop(reason),
       () => this.stop(reason)
     )
+  }
+
+  // ---- keep-alive ----------------------------------------------------------------------------
+
+  private sendPing(): void {
+    this.sendPath().writeControl(PING_PACKET)
+    const control = this.control
+    if (control !== undefined && this.ctx.metrics !== undefined) {
+      control.pingsSent++
+      control.flush(this.ctx.metrics)
+    }
+  }
+
+  /** Answers pings; pings arriving before the pong is written share it (Go's 1-slot channel). */
+  private queuePong(): void {
+    if (this.pongPending) return
+    this.pongPending = true
+    queueMicrotask(() => {
+      this.pongPending = false
+      if (this.state !== RUNNING) return
+      this.sendPath().writeControl(PONG_PACKET)
+      if (this.control !== undefined) this.control.pongsSent++
+    })
   }
 
   // ---- receive path --------------------------------------------------------------------------
@@ -260,9 +298,19 @@ export class MConnection {
     this.bytesReceived += chunk.length
     // Packets are charged as they are read; the framing around them (a 1044-byte frame may carry
     // a 3-byte ping) is charged on arrival, so a flood of near-empty frames is limited too.
-    if (this.recvLimited && wireBytes !== undefined && wireBytes > chunk.length) this.recvMonitor.update(wireBytes - chunk.length)
-    this.reader.push(chunk)
+    if (this.recvLimited && wireBytes !== undefined && wireBytes > chunk.length) this.recvLimiter().update(wireBytes - chunk.length)
+    let reader = this.reader
+    if (reader === undefined) {
+      this.reader = reader = new PacketReader(this.layout.maxRecvPacketSize)
+      this.view = new PacketView()
+    }
+    reader.push(chunk)
     if (this.recvRateTimer === undefined) this.processReceived()
+  }
+
+  private recvLimiter(): FlowRate {
+    if (this.recvMonitor === undefined) this.recvMonitor = new FlowRate(this.opts.now, this.opts.recvRate)
+    return this.recvMonitor
   }
 
   private onEnd(error: Error | undefined): void {
@@ -277,37 +325,8 @@ export class MConnection {
   }
 
   private processReceived(): void {
-    const view = this.view
     const reader = this.reader
-    while (this.state === RUNNING) {
-      if (this.recvLimited) {
-        // Go checks the limiter before reading each packet; pausing the stream pushes back on TCP.
-        const wait = this.recvMonitor.delay(this.opts.recvRate)
-        if (wait > 0) {
-          if (!this.recvPaused) {
-            this.recvPaused = true
-            this.stream.pause()
-          }
-          this.recvRateTimer = setTimeout(() => {
-            this.recvRateTimer = undefined
-            this.processReceived()
-          }, wait)
-          return
-        }
-      }
-      let size: number
-      try {
-        size = reader.next(view)
-      } catch (err) {
-        this.stop(asTypedError(err))
-        return
-      }
-      if (size === 0) break
-      if (this.recvLimited) this.recvMonitor.update(size)
-      if (view.kind === PACKET_MSG) this.receiveMsg(view, reader)
-      else if (view.kind === PACKET_PING) this.queuePong()
-      else this.keepAlive.pongReceived()
-    }
+    if (reader !== undefined && !this.readPackets(reader, this.view as PacketView)) return
     if (this.state !== RUNNING) return
     if (this.recvPaused) {
       this.recvPaused = false
@@ -315,20 +334,62 @@ export class MConnection {
     }
     if (this.remoteEnd !== undefined) {
       const { error } = this.remoteEnd
-      if (error === undefined) this.stop(new ConnectionClosedError('connection closed by peer'))
-      else this.stop(isTypedError(error) ? error : new ConnectionClosedError(error.message, { cause: error }))
+      // The peer hanging up is routine: no stack is captured for it.
+      if (error === undefined) this.stop(withoutStack(() => new ConnectionClosedError('connection closed by peer')))
+      else this.stop(asConnectionError(error, error.message))
     }
+  }
+
+  /** Reads and handles packets; false when it paused for the rate limiter or stopped. */
+  private readPackets(reader: PacketReader, view: PacketView): boolean {
+    while (this.state === RUNNING) {
+      if (this.recvLimited) {
+        // Go checks the limiter before reading each packet; pausing the stream pushes back on TCP.
+        const wait = this.recvLimiter().delay(this.opts.recvRate)
+        if (wait > 0) {
+          if (!this.recvPaused) {
+            this.recvPaused = true
+            this.stream.pause()
+          }
+          this.ctx.metrics?.rateLimited.increment(wait / 1000, RECV)
+          this.recvRateTimer = setTimeout(() => {
+            this.recvRateTimer = undefined
+            this.processReceived()
+          }, wait)
+          return false
+        }
+      }
+      let size: number
+      try {
+        size = reader.next(view)
+      } catch (err) {
+        this.stop(asProtocolError(err))
+        return false
+      }
+      if (size === 0) break
+      if (this.recvLimited) this.recvLimiter().update(size)
+      if (view.kind === PACKET_MSG) this.receiveMsg(view, reader)
+      else if (view.kind === PACKET_PING) {
+        if (this.control !== undefined) this.control.pingsReceived++
+        this.queuePong()
+      } else {
+        if (this.control !== undefined) this.control.pongsReceived++
+        this.keepAlive?.pongReceived()
+      }
+    }
+    return true
   }
 
   private receiveMsg(view: PacketView, reader: PacketReader): void {
     const id = view.channelId
-    const channel = id >= 0 && id <= 0xff ? this.byId[id] : undefined
-    if (channel === undefined) {
+    const index = id >= 0 && id <= 0xff ? (this.layout.indexById[id] as number) : -1
+    if (index < 0) {
       const hex = id < 0 ? `-${(-id).toString(16)}` : id.toString(16)
       this.stop(new ProtocolError(`unknown channel ${hex.toUpperCase()}`))
       return
     }
-    const limit = this.maxRecvPacket[id] as number
+    const channel = this.channels[index] as Channel
+    const limit = this.layout.maxRecvPacket[index] as number
     if (reader.packetLength > limit) {
       this.stop(new MessageTooLargeError(reader.packetLength, limit))
       return
@@ -338,24 +399,8 @@ export class MConnection {
       message = channel.receive(reader.buffer, view.dataStart, view.dataEnd, view.eof, reader.fromScratch)
       if (message !== undefined) (this.handlers as ConnectionHandlers).onReceive(id, message)
     } catch (err) {
-      this.stop(asTypedError(err))
+      this.stop(asProtocolError(err))
     }
-  }
-
-  /** Answers pings; pings arriving before the pong is written share it (Go's 1-slot channel). */
-  private queuePong(): void {
-    if (this.pongPending) return
-    this.pongPending = true
-    queueMicrotask(() => {
-      this.pongPending = false
-      if (this.state === RUNNING) this.sender.writeControl(PONG_PACKET)
-    })
-  }
-
-  /** No channel has a message queued or partly sent: the write buffer may be released. */
-  private nothingQueued(): boolean {
-    for (const ch of this.channels) if (ch.sendQueueSize > 0) return false
-    return true
   }
 
   // ---- shutdown ------------------------------------------------------------------------------
@@ -369,16 +414,16 @@ export class MConnection {
     if (this.state === CLOSED) return
     const wasStarted = this.state !== NEW
     this.state = CLOSED
-    this.keepAlive.stop()
-    this.sender.stop()
-    this.out.stop()
+    this.keepAlive?.stop()
+    this.sender?.stop()
     if (this.recvRateTimer !== undefined) clearTimeout(this.recvRateTimer)
     if (this.flushStopTimer !== undefined) clearTimeout(this.flushStopTimer)
     this.recvRateTimer = this.flushStopTimer = undefined
     this.settleWaiters()
     for (const ch of this.channels) ch.clear()
-    this.reader.clear()
+    this.reader?.clear()
     this.stream.close(error)
+    if (this.control !== undefined && this.ctx.metrics !== undefined) this.control.flush(this.ctx.metrics)
     const log = this.opts.logger
     if (log?.enabled === true) log('mconnection stopped%s', error === undefined ? '' : `: ${error.name}: ${error.message}`)
     if (wasStarted) {

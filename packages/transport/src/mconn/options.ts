@@ -1,4 +1,4 @@
-import { type ChannelDescriptor, InvalidArgumentError, type Logger } from '@p2p/types'
+import { type ChannelDescriptor, InvalidArgumentError, type Logger, type Metrics } from '@p2p/types'
 import { DEFAULT_MAX_PACKET_MSG_PAYLOAD_SIZE } from './packet-codec.js'
 
 /**
@@ -36,6 +36,12 @@ export interface MConnectionInit {
    */
   flushStopTimeoutMs?: number
   logger?: Logger
+  /**
+   * Where the connection records what only it sees (time held back by the rate limiters, time
+   * blocked on a peer that does not read, pings and pongs); see `MConnectionMetrics`. Message
+   * bytes per channel are the switch's to count. Default: none.
+   */
+  metrics?: Metrics
   /** Clock of the rate limiters, ms (tests inject a fake one). Default `performance.now`. */
   now?: () => number
 }

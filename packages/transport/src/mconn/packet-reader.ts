@@ -19,7 +19,8 @@ export class PacketReader {
   packetLength = 0
 
   private readonly maxSize: number
-  private readonly scratch: Uint8Array
+  /** Allocated by the first packet split across chunks (many connections never see one). */
+  private scratch: Uint8Array = EMPTY
   private chunk: Uint8Array = EMPTY
   private pos = 0
   private readonly queued: Uint8Array[] = []
@@ -36,7 +37,6 @@ export class PacketReader {
 
   constructor(maxPacketSize: number) {
     this.maxSize = maxPacketSize
-    this.scratch = new Uint8Array(maxPacketSize)
   }
 
   /** Adds received bytes; the reader keeps a reference to `chunk` (it must not be reused). */
@@ -143,6 +143,7 @@ export class PacketReader {
           return end - pos
         }
         // The packet continues in later chunks: keep what we have of its body.
+        if (this.scratch.length === 0) this.scratch = new Uint8Array(this.maxSize)
         this.partial = true
         this.bodyFilled = 0
         if (bodyStart >= 0) {

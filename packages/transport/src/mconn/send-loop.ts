@@ -1,86 +1,112 @@
+import type { ByteStream } from '../byte-stream.js'
 import type { Channel } from './channel.js'
+import { asConnectionError } from './errors.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
+import { type MConnectionMetrics, SEND } from './metrics.js'
 import { decayRecentlySent, pickChannel, RECENTLY_SENT_DECAY_PERIOD_MS } from './send-scheduler.js'
-import type { WriteBuffer } from './write-buffer.js'
+import { WriteBuffer, type WriteBufferListener } from './write-buffer.js'
 
 /** Go's `numBatchPacketMsgs`: packets written per rate-limiter check. */
 export const PACKETS_PER_BATCH = 10
 
+/** All the MConnection uses of its send path. */
+export interface Sender {
+  /** Bytes handed to the stream so far. */
+  readonly bytesWritten: number
+  /** Schedules a run after something was queued on a channel; cheap to call after every enqueue. */
+  wake(): void
+  /** Writes a ping or pong now, ahead of queued messages and outside the rate limit. */
+  writeControl(packet: Uint8Array): void
+  /** Applies the `recentlySent` decay due by now (before reading the channels' figures). */
+  applyDecay(): void
+  /** Writes everything queued, then resolves once it is handed to the stream (Go's `FlushStop`). */
+  flushAll(): Promise<void>
+  /** Stops for good: timers cleared, buffered bytes dropped. */
+  stop(): void
+}
+
 export interface SendLoopInit {
   readonly channels: readonly Channel[]
-  readonly out: WriteBuffer
+  readonly stream: ByteStream
   /** Bytes/s; 0 or Infinity disables the limiter. */
   readonly sendRate: number
   /** Largest delimited packet a channel writes. */
   readonly maxDelimitedSize: number
+  readonly flushThrottleMs: number
+  readonly stallTimeoutMs: number
+  /** The batch buffer's size under load, and after an idle period (see {@link WriteBuffer}). */
+  readonly bufferSize: number
+  readonly initialBufferSize: number
   readonly now: () => number
-  /** True while packets may be written. */
-  active(): boolean
-  /** With `draining` set: everything queued has been handed to the stream. */
-  onDrainedAll(): void
+  /** Origin of the `recentlySent` decay clock: when the connection started (Go's stats ticker). */
+  readonly startedAt: number
+  readonly metrics: MConnectionMetrics | undefined
+  /** The one report upwards: the path failed (a write threw, or the peer stopped reading). */
+  readonly onFailure: (error: Error) => void
 }
 
 /**
- * Go's `sendRoutine` on an event loop. A wake-up (a microtask, coalesced) checks the send rate
- * limiter, then writes batches of up to 10 packets from the channel with the least
- * `recentlySent / priority` into the write buffer, until nothing is pending, the stream pushes
- * back, the limiter asks for a pause (a timer wakes us), or the buffer was flushed (we yield to
- * I/O with `setImmediate`, as Go's loop re-signals itself). Pings and pongs skip the limiter.
+ * Go's `sendRoutine` on an event loop, with its `bufio.Writer` ({@link WriteBuffer}) which only it
+ * fills. A wake-up (a microtask, coalesced) checks the send rate limiter, then writes batches of
+ * up to 10 packets from the channel with the least `recentlySent / priority` into the write
+ * buffer, until nothing is pending, the stream pushes back, the limiter asks for a pause (a timer
+ * wakes us), or the buffer was flushed (we yield to I/O with `setImmediate`, as Go's loop
+ * re-signals itself). Pings and pongs skip the limiter.
  */
-export class SendLoop {
-  /** Set by a flushing close: when all is written, call `onDrainedAll` instead of idling. */
-  draining = false
-
+export class SendLoop implements Sender, WriteBufferListener {
   private readonly init: SendLoopInit
-  private readonly monitor: FlowRate
-  private readonly limited: boolean
-  private startedAt = -1
+  private readonly out: WriteBuffer
+  private readonly monitor: FlowRate | undefined
   private decaySteps = 0
   /** A run is queued (microtask or immediate) or under way. */
   private scheduled = false
   private immediate: ReturnType<typeof setImmediate> | undefined
   private rateTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
+  /** Set by `flushAll`: called once everything queued is handed to the stream. */
+  private drainedAll: (() => void) | undefined
+  /** When the stream started pushing back (for the blocked-time metric), or -1. */
+  private blockedSince = -1
 
   constructor(init: SendLoopInit) {
     this.init = init
-    this.monitor = new FlowRate(init.now)
-    this.limited = !isUnlimitedRate(init.sendRate)
+    this.out = new WriteBuffer(init.stream, init.flushThrottleMs, this, init.stallTimeoutMs, init.bufferSize, init.initialBufferSize)
+    this.monitor = isUnlimitedRate(init.sendRate) ? undefined : new FlowRate(init.now)
   }
 
-  /** Starts the `recentlySent` decay clock (Go starts its stats ticker in `OnStart`). */
-  start(): void {
-    this.startedAt = this.init.now()
+  get bytesWritten(): number {
+    return this.out.bytesWritten
   }
 
-  /** Schedules a run; cheap to call after every enqueue. */
   wake(): void {
-    if (this.scheduled || this.stopped || this.rateTimer !== undefined || this.init.out.blocked) return
-    if (!this.init.active()) return
+    if (this.scheduled || this.stopped || this.rateTimer !== undefined || this.out.blocked) return
     this.scheduled = true
     queueMicrotask(() => this.run())
   }
 
   private run(): void {
     this.immediate = undefined
-    if (this.stopped || !this.init.active()) {
+    if (this.stopped) {
       this.scheduled = false
       return
     }
     this.applyDecay()
-    const { out, channels, maxDelimitedSize } = this.init
+    const { channels, maxDelimitedSize } = this.init
+    const out = this.out
+    const monitor = this.monitor
     for (;;) {
       if (out.blocked) {
         // The stream's `drained` wakes us again.
         this.scheduled = false
         return
       }
-      if (this.limited) {
-        const wait = this.monitor.delay(this.init.sendRate)
+      if (monitor !== undefined) {
+        const wait = monitor.delay(this.init.sendRate)
         if (wait > 0) {
           this.scheduled = false
           // What was written so far still goes out on the flush throttle.
           out.schedule()
+          this.init.metrics?.rateLimited.increment(wait / 1000, SEND)
           this.rateTimer = setTimeout(() => {
             this.rateTimer = undefined
             this.wake()
@@ -104,7 +130,7 @@ export class SendLoop {
         }
         out.len = (channels[index] as Channel).writeNextPacket(out.buf, out.len)
       }
-      if (this.limited) this.monitor.update(out.bytesWritten + out.len - before)
+      if (monitor !== undefined) monitor.update(out.bytesWritten + out.len - before)
       if (exhausted) break
       if (flushed) {
         this.immediate = setImmediate(() => this.run())
@@ -112,34 +138,79 @@ export class SendLoop {
       }
     }
     this.scheduled = false
-    if (this.draining) {
+    const drainedAll = this.drainedAll
+    if (drainedAll !== undefined) {
       out.flush()
-      this.init.onDrainedAll()
+      this.drainedAll = undefined
+      drainedAll()
       return
     }
     out.schedule()
   }
 
-  /** Writes a ping or pong and flushes at once, bypassing the rate limiter (as Go does). */
   writeControl(packet: Uint8Array): void {
     if (this.stopped) return
-    if (this.limited) this.monitor.update(packet.length)
-    this.init.out.writeNow(packet)
+    this.monitor?.update(packet.length)
+    this.out.writeNow(packet)
   }
 
-  /** Applies the ×0.8 decay of `recentlySent` for every 2 s period passed (Go's stats ticker). */
+  flushAll(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.drainedAll = resolve
+      if (this.stopped) resolve()
+      // A run under way, a pending rate timer or a drain gets there anyway; wake covers the rest.
+      else this.wake()
+    })
+  }
+
   applyDecay(): void {
-    if (this.startedAt < 0) return
-    const steps = Math.floor((this.init.now() - this.startedAt) / RECENTLY_SENT_DECAY_PERIOD_MS)
+    const steps = Math.floor((this.init.now() - this.init.startedAt) / RECENTLY_SENT_DECAY_PERIOD_MS)
     if (steps <= this.decaySteps) return
     for (const ch of this.init.channels) ch.recentlySent = decayRecentlySent(ch.recentlySent, steps - this.decaySteps)
     this.decaySteps = steps
   }
 
   stop(): void {
+    if (this.stopped) return
     this.stopped = true
+    this.out.stop()
     if (this.immediate !== undefined) clearImmediate(this.immediate)
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer)
     this.immediate = this.rateTimer = undefined
+    this.noteUnblocked()
+    // A flushing close waiting on us is told the path is gone.
+    const drainedAll = this.drainedAll
+    this.drainedAll = undefined
+    drainedAll?.()
+  }
+
+  // ---- WriteBufferListener: the write buffer reports to us, never to the connection ---------
+
+  /** @internal */
+  idle(): boolean {
+    for (const ch of this.init.channels) if (ch.sendQueueSize > 0) return false
+    return true
+  }
+
+  /** @internal */
+  blocked(): void {
+    if (this.init.metrics !== undefined) this.blockedSince = this.init.now()
+  }
+
+  /** @internal */
+  drained(): void {
+    this.noteUnblocked()
+    this.wake()
+  }
+
+  /** @internal */
+  failed(err: unknown): void {
+    this.init.onFailure(asConnectionError(err, 'write failed'))
+  }
+
+  private noteUnblocked(): void {
+    if (this.blockedSince < 0) return
+    this.init.metrics?.sendBlocked.increment((this.init.now() - this.blockedSince) / 1000)
+    this.blockedSince = -1
   }
 }

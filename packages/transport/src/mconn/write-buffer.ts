@@ -3,6 +3,23 @@ import type { ByteStream } from '../byte-stream.js'
 
 /** Go's `minWriteBufferSize`: packets are batched up to this many bytes per stream write. */
 export const WRITE_BUFFER_SIZE = 65_536
+/** The first batch after an idle period: a few packets (grows to {@link WRITE_BUFFER_SIZE} under load). */
+export const INITIAL_WRITE_BUFFER_SIZE = 4096
+
+/**
+ * What a {@link WriteBuffer} tells the one writer that fills it (the {@link SendLoop}); nothing
+ * else hears from it.
+ */
+export interface WriteBufferListener {
+  /** True when nothing is queued to send anywhere: a flush may release the batch buffer. */
+  idle(): boolean
+  /** The stream pushed back: nothing more is written until `drained`. */
+  blocked(): void
+  /** The stream drained after pushing back: writing may go on. */
+  drained(): void
+  /** A write threw, or the stream stayed blocked past the stall timeout: the path is dead. */
+  failed(err: unknown): void
+}
 
 /** `buf` while no batch buffer is held: every `fits` fails, so writers call `reserve` first. */
 const RELEASED = new Uint8Array(0)
@@ -18,7 +35,9 @@ const RELEASED = new Uint8Array(0)
  * `reserve` for the first packet, not replaced after a large flush until the next packet needs
  * it, and dropped after a small flush that leaves the connection idle (`idle()`: nothing queued
  * on any channel). An idle connection then holds no batch buffer, which is most of its memory;
- * under load the buffer is reused or handed over exactly as before.
+ * under load the buffer is reused or handed over exactly as before. The first batch after an idle
+ * period is small (`initialSize`) and grows ×4 (copied) while it fills up, to `size`: a message
+ * now and then costs a few KiB, a burst still leaves in batches of `size`.
  */
 export class WriteBuffer {
   /** The batch being filled; empty while released (call `reserve` when `fits` fails). */
@@ -32,9 +51,11 @@ export class WriteBuffer {
   private readonly stream: ByteStream
   private readonly flushThrottleMs: number
   private readonly size: number
-  private readonly idle: () => boolean
-  private readonly onDrained: () => void
-  private readonly onError: (err: unknown) => void
+  /** The first batch after an idle period. */
+  private readonly initialSize: number
+  /** Size of the next batch allocated: that of the last one handed over, `initialSize` after idle. */
+  private nextSize: number
+  private readonly listener: WriteBufferListener
   private flushTimer: ReturnType<typeof setTimeout> | undefined
   private stallTimer: ReturnType<typeof setTimeout> | undefined
   /** Control packets (a ping, a pong) waiting for the stream to drain; at most one of each. */
@@ -44,27 +65,28 @@ export class WriteBuffer {
   private readonly stallTimeoutMs: number
 
   /**
-   * @param idle - true when nothing is queued to send (then a flush releases the buffer)
    * @param stallTimeoutMs - a stream that stays blocked this long fails with `TimeoutError`
    *   (phase `send`): the peer stopped reading. 0 disables it.
    * @param size - the batch size; at least twice the largest packet written through `reserve`
+   * @param initialSize - the first batch after an idle period (also at least twice the largest
+   *   packet): a connection that sends a message now and then never allocates `size` bytes
+   *   (zeroing 64 KiB was half the CPU of a short connection's one exchange); a batch that fills
+   *   up grows ×4 up to `size`
    */
   constructor(
     stream: ByteStream,
     flushThrottleMs: number,
-    idle: () => boolean,
-    onDrained: () => void,
-    onError: (err: unknown) => void,
+    listener: WriteBufferListener,
     stallTimeoutMs = 0,
-    size = WRITE_BUFFER_SIZE
+    size = WRITE_BUFFER_SIZE,
+    initialSize = size
   ) {
     this.stream = stream
     this.flushThrottleMs = flushThrottleMs
-    this.idle = idle
-    this.onDrained = onDrained
-    this.onError = onError
+    this.listener = listener
     this.stallTimeoutMs = stallTimeoutMs
     this.size = size
+    this.initialSize = this.nextSize = Math.min(initialSize, size)
   }
 
   /** True when `n` more bytes fit without flushing (false while the buffer is released). */
@@ -73,17 +95,25 @@ export class WriteBuffer {
   }
 
   /**
-   * Makes room for `n` (at most half the batch size) more bytes after `fits(n)` failed: flushes
-   * what is buffered, then allocates the buffer if none is held. Returns true if it flushed. Once
+   * Makes room for `n` (at most half the initial batch size) more bytes after `fits(n)` failed:
+   * grows a batch smaller than `size`, else flushes it; allocates the buffer if none is held. Returns true if it flushed. Once
    * stopped (a failed flush stops the connection) nothing is allocated: callers check and bail.
    */
   reserve(n: number): boolean {
     let flushed = false
     if (this.len > 0 && !this.fits(n)) {
+      if (this.buf.length < this.size) {
+        // A small batch filled up: grow it (a copy of a few KiB) instead of writing it, so a
+        // burst still leaves in batches of `size`.
+        const grown = new Uint8Array(Math.min(this.size, this.buf.length * 4))
+        grown.set(this.buf.subarray(0, this.len))
+        this.buf = grown
+        return false
+      }
       this.flush()
       flushed = true
     }
-    if (this.buf.length === 0 && !this.stopped) this.buf = new Uint8Array(this.size)
+    if (this.buf.length === 0 && !this.stopped) this.buf = new Uint8Array(this.nextSize)
     return flushed
   }
 
@@ -115,10 +145,15 @@ export class WriteBuffer {
     if (n >= this.buf.length >>> 1) {
       // The next packet allocates a new buffer; if none follows, none is allocated.
       out = this.buf.subarray(0, n)
+      // The next batch is as large as this one (a stream goes on at full size).
+      this.nextSize = this.buf.length
       this.buf = RELEASED
     } else {
       out = this.buf.slice(0, n)
-      if (this.idle()) this.buf = RELEASED
+      if (this.listener.idle()) {
+        this.buf = RELEASED
+        this.nextSize = this.initialSize
+      }
     }
     this.handOver(out)
   }
@@ -154,15 +189,16 @@ export class WriteBuffer {
     try {
       ok = this.stream.write(out)
     } catch (err) {
-      this.onError(err)
+      this.listener.failed(err)
       return
     }
     if (!ok && !this.blocked) {
       this.blocked = true
+      this.listener.blocked()
       if (this.stallTimeoutMs > 0) {
         this.stallTimer = setTimeout(() => {
           this.stallTimer = undefined
-          this.onError(new TimeoutError('send', this.stallTimeoutMs, `peer stopped reading: nothing drained for ${this.stallTimeoutMs} ms`))
+          this.listener.failed(new TimeoutError('send', this.stallTimeoutMs, `peer stopped reading: nothing drained for ${this.stallTimeoutMs} ms`))
         }, this.stallTimeoutMs)
       }
       this.stream.drained().then(
@@ -171,7 +207,7 @@ export class WriteBuffer {
           this.clearStallTimer()
           if (this.stopped) return
           for (const packet of this.deferred.splice(0)) this.writeNow(packet)
-          this.onDrained()
+          this.listener.drained()
         },
         () => {
           // The stream failed; its onEnd reports why.

@@ -3,13 +3,28 @@ import type { ByteStream, ByteStreamHandlers } from '../byte-stream.js'
 import { peekDelimited } from '@p2p/types/wire'
 
 /**
+ * A stream that stood in front of another only until its consumer started it: once started,
+ * `handedOverTo` is the stream behind it, which the consumer may use directly from then on
+ * (every method of the front one only forwards to it).
+ */
+export interface HandedOver {
+  readonly handedOverTo: ByteStream | undefined
+}
+
+/**
  * Lets the upgrade read whole length-delimited messages (the NodeInfo) from a stream, then hands
  * the stream on to its real consumer (the MConnection) with any bytes that arrived early.
  * Between the two it pauses the inner stream, so a peer that sends ahead is held back by TCP
  * flow control rather than by our memory.
+ *
+ * It stays off the steady-state path: at the handover the inner stream's handlers are pointed
+ * at the consumer's (no hop per chunk read), and `handedOverTo` lets the consumer write to the
+ * inner stream directly (the MConnection does; its methods here still forward for any other).
  */
-export class HandoverStream implements ByteStream {
+export class HandoverStream implements ByteStream, HandedOver {
   readonly #inner: ByteStream
+  /** The handlers the inner stream calls: ours until the handover, then the consumer's. */
+  readonly #sink: ByteStreamHandlers
   #buffered: Uint8Array[] = []
   #bufferedLength = 0
   #ended = false
@@ -19,8 +34,9 @@ export class HandoverStream implements ByteStream {
 
   constructor(inner: ByteStream) {
     this.#inner = inner
-    inner.start({
+    this.#sink = {
       onData: (chunk, wireBytes) => {
+        // Also the path after the handover if the inner stream kept our functions, not the object.
         if (this.#consumer !== undefined) return this.#consumer.onData(chunk, wireBytes)
         this.#buffered.push(chunk)
         this.#bufferedLength += chunk.length
@@ -32,9 +48,14 @@ export class HandoverStream implements ByteStream {
         this.#endError = error
         this.#wake?.()
       }
-    })
+    }
+    inner.start(this.#sink)
     // Nothing is read until someone asks for a message.
     inner.pause()
+  }
+
+  get handedOverTo(): ByteStream | undefined {
+    return this.#consumer === undefined ? undefined : this.#inner
   }
 
   get closed(): boolean {
@@ -105,8 +126,14 @@ export class HandoverStream implements ByteStream {
     this.#buffered = []
     this.#bufferedLength = 0
     for (const chunk of early) handlers.onData(chunk)
-    if (this.#ended) handlers.onEnd(this.#endError)
-    else this.#inner.resume()
+    if (this.#ended) {
+      handlers.onEnd(this.#endError)
+      return
+    }
+    // From now on the inner stream calls the consumer itself (bound: a handler may use `this`).
+    this.#sink.onData = handlers.onData.bind(handlers)
+    this.#sink.onEnd = handlers.onEnd.bind(handlers)
+    this.#inner.resume()
   }
 
   write(data: Uint8Array): boolean {
