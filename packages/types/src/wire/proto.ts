@@ -1,21 +1,9 @@
 import { ProtocolError } from '../errors.js'
-import { decodeUvarint, encodeUvarintInto, uvarintLength } from './varint.js'
+import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_START_GROUP, WIRE_VARINT } from './proto-reader.js'
+import { encodeUvarintInto, uvarintLength } from './varint.js'
 
 // Just enough of the protobuf wire format for small, rarely sent messages (NodeInfo, the
 // handshake's BytesValue and AuthSigMessage, PEX). Hot paths keep hand-tuned codecs.
-
-/** Protobuf wire type 0: a varint (int32/64, uint32/64, bool, enum). */
-export const WIRE_VARINT = 0
-/** Protobuf wire type 1: 8 little-endian bytes (fixed64, sfixed64, double); {@link readProtoFields} reports the field without its value. */
-export const WIRE_FIXED64 = 1
-/** Protobuf wire type 2: a uvarint length then that many bytes (bytes, string, embedded message). */
-export const WIRE_LEN = 2
-/** Protobuf wire type 3: the start of a (deprecated) group; {@link readProtoFields} skips it whole and reports it once. */
-export const WIRE_START_GROUP = 3
-/** Protobuf wire type 4: the end of a group; one without its start is a `ProtocolError`. */
-export const WIRE_END_GROUP = 4
-/** Protobuf wire type 5: 4 little-endian bytes (fixed32, sfixed32, float); {@link readProtoFields} reports the field without its value. */
-export const WIRE_FIXED32 = 5
 
 /** Appends protobuf fields in field-number order, as gogo's marshaller does. */
 export class ProtoWriter {
@@ -105,104 +93,35 @@ export type ProtoField =
  * accept them: any order, unknown fields, repeated fields (the caller decides whether the last
  * wins or embedded messages merge), groups (skipped whole, reported once as `WIRE_START_GROUP`).
  * Throws {@link ProtocolError} on truncation, tag 0, a stray end-group or a bad wire type;
- * `message` names the message in those errors.
+ * `message` names the message in those errors. A convenience over {@link ProtoReader} (one
+ * object per field) for small messages; hot or large messages use the cursor directly.
  */
 export function* readProtoFields(buf: Uint8Array, message = 'message'): Generator<ProtoField> {
-  let pos = 0
-  while (pos < buf.length) {
-    const key = readBigUvarint(buf, pos)
-    pos += key.bytesRead
-    const field = Number(key.value >> 3n)
-    const wire = Number(key.value & 7n)
-    if (wire === WIRE_END_GROUP) throw new ProtocolError(`proto: ${message}: wiretype end group for non-group`)
-    if (field === 0) throw new ProtocolError(`proto: ${message}: illegal tag 0 (wire type ${wire})`)
+  const r = new ProtoReader(buf)
+  while (!r.done) {
+    const start = r.pos
+    const field = r.tag(message)
+    const wire = r.wireType
     switch (wire) {
-      case WIRE_VARINT: {
-        const v = readBigUvarint(buf, pos)
-        pos += v.bytesRead
-        yield { field, wire, value: v.value }
+      case WIRE_VARINT:
+        yield { field, wire, value: r.bigVarint() }
         break
-      }
       case WIRE_LEN: {
-        const len = decodeUvarint(buf, pos)
-        if (len === undefined) throw truncated()
-        pos += len.bytesRead
-        if (len.value > buf.length - pos) throw truncated()
-        yield { field, wire, bytes: buf.subarray(pos, pos + len.value) }
-        pos += len.value
+        const end = r.lengthDelimited()
+        yield { field, wire, bytes: buf.subarray(r.pos, end) }
+        r.pos = end
         break
       }
       case WIRE_FIXED64:
-      case WIRE_FIXED32: {
-        pos += wire === WIRE_FIXED64 ? 8 : 4
-        if (pos > buf.length) throw truncated()
+      case WIRE_FIXED32:
+      case WIRE_START_GROUP:
+        r.skip(start)
         yield { field, wire }
         break
-      }
-      case WIRE_START_GROUP: {
-        pos = skipGroup(buf, pos)
-        yield { field, wire }
-        break
-      }
       default:
         throw new ProtocolError(`proto: ${message}: illegal wire type ${wire} for field ${field}`)
     }
   }
-}
-
-/** Skips the rest of a group whose start tag ended at `pos` (nested groups too). */
-function skipGroup(buf: Uint8Array, pos: number): number {
-  let depth = 1
-  while (depth > 0) {
-    const key = readBigUvarint(buf, pos)
-    pos += key.bytesRead
-    const wire = Number(key.value & 7n)
-    switch (wire) {
-      case WIRE_VARINT:
-        pos += readBigUvarint(buf, pos).bytesRead
-        break
-      case WIRE_FIXED64:
-        pos += 8
-        break
-      case WIRE_LEN: {
-        const len = decodeUvarint(buf, pos)
-        if (len === undefined) throw truncated()
-        pos += len.bytesRead + len.value
-        break
-      }
-      case WIRE_START_GROUP:
-        depth++
-        break
-      case WIRE_END_GROUP:
-        depth--
-        break
-      case WIRE_FIXED32:
-        pos += 4
-        break
-      default:
-        throw new ProtocolError(`proto: illegal wireType ${wire}`)
-    }
-    if (pos > buf.length) throw truncated()
-  }
-  return pos
-}
-
-function readBigUvarint(buf: Uint8Array, pos: number): { value: bigint; bytesRead: number } {
-  let value = 0n
-  for (let i = 0; i < 10; i++) {
-    const b = buf[pos + i]
-    if (b === undefined) throw truncated()
-    value |= BigInt(b & 0x7f) << BigInt(7 * i)
-    if (b < 0x80) {
-      if (i === 9 && b > 1) break
-      return { value, bytesRead: i + 1 }
-    }
-  }
-  throw new ProtocolError('proto: integer overflow')
-}
-
-function truncated(): ProtocolError {
-  return new ProtocolError('unexpected EOF')
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false })
