@@ -20,7 +20,7 @@ export async function readBookFile(path: string, maxBytes: number, now: number):
     if (info.size > maxBytes) {
       return await corrupt(path, `address book ${path} is ${info.size} bytes, more than the limit of ${maxBytes}`, now)
     }
-    bytes = await readBounded(path, maxBytes)
+    bytes = await readBounded(path, maxBytes, info.size)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
@@ -33,21 +33,33 @@ export async function readBookFile(path: string, maxBytes: number, now: number):
   }
 }
 
-/** Reads at most `maxBytes` (the file may grow between stat and read). */
-async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads at most `maxBytes` (the file may grow between stat and read). The file is read into one
+ * buffer of the size `stat` gave (no chunks to join: a full book is 9 MB); a file that has grown
+ * since is read on in chunks.
+ */
+export async function readBounded(path: string, maxBytes: number, expectedSize: number): Promise<Buffer> {
   const fh = await open(path, 'r')
   try {
-    const chunks: Buffer[] = []
+    // one byte more than expected, to notice growth without a second read
+    const first = Buffer.allocUnsafe(Math.min(expectedSize, maxBytes) + 1)
     let length = 0
     for (;;) {
+      const { bytesRead } = await fh.read(first, length, first.length - length, null)
+      if (bytesRead === 0) return first.subarray(0, length)
+      length += bytesRead
+      if (length === first.length) break
+    }
+    const chunks: Buffer[] = [first]
+    for (;;) {
+      if (length > maxBytes) throw new CorruptFileError(path, `address book ${path} is larger than the limit of ${maxBytes} bytes`)
       const chunk = Buffer.allocUnsafe(1 << 20)
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, null)
       if (bytesRead === 0) break
       chunks.push(chunk.subarray(0, bytesRead))
       length += bytesRead
-      if (length > maxBytes) throw new CorruptFileError(path, `address book ${path} is larger than the limit of ${maxBytes} bytes`)
     }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+    return Buffer.concat(chunks, length)
   } finally {
     await fh.close()
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Logger } from '@p2p/types'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { readBounded } from '../src/book-file.js'
 import { decodeAddrBook, MAX_FILE_ENTRIES } from '../src/file.js'
 import { addrBook } from '../src/index.js'
 import { restoreBook } from '../src/restore.js'
@@ -292,6 +293,26 @@ describe('persistence', () => {
       ),
       { numRuns: 400 }
     )
+  })
+})
+
+describe('reading the file', () => {
+  it('reads a file that grew after stat whole, and refuses one that grew past the limit', async () => {
+    const { dir, cleanup } = tempDir()
+    try {
+      const p = join(dir, 'f')
+      const text = 'x'.repeat(3_000_000)
+      writeFileSync(p, text)
+      // stat said fewer bytes than there are (the file grew in between)
+      expect((await readBounded(p, 10_000_000, 1000)).toString()).toBe(text)
+      expect((await readBounded(p, 10_000_000, 3_000_000)).toString()).toBe(text)
+      expect((await readBounded(p, 10_000_000, 5_000_000)).toString()).toBe(text)
+      await expect(readBounded(p, 2_000_000, 1000)).rejects.toMatchObject({ name: 'CorruptFileError' })
+      writeFileSync(p, '')
+      expect((await readBounded(p, 10, 0)).length).toBe(0)
+    } finally {
+      cleanup()
+    }
   })
 })
 
