@@ -108,6 +108,14 @@ describe('signing', () => {
     expect(verifyEd25519(key.publicKey, message, sig)).toBe(true)
   })
 
+  it('signs random messages with random keys exactly as RFC 8032 (libsodium when it loads, else node:crypto)', () => {
+    for (let i = 0; i < 50; i++) {
+      const seed = new Uint8Array(32).map(() => Math.floor(Math.random() * 256))
+      const m = new Uint8Array(i * 7).map(() => Math.floor(Math.random() * 256))
+      expect(hex(nodeKeyFromSeed(seed).sign(m))).toBe(hex(ed25519.sign(m, seed)))
+    }
+  })
+
   it('rejects a wrong message, a flipped bit and bad lengths', () => {
     const key = generateNodeKey()
     const sig = key.sign(message)
