@@ -13,6 +13,7 @@ import {
 import { HandshakeMetrics } from './handshake-metrics.js'
 import { type MultiplexerFactory, UpgradedConnection } from './peer-connection.js'
 import { type SecureUpgrader, upgrade } from './upgrade.js'
+import type { ConnAbort } from './util/conn-abort.js'
 
 export interface ConnectionUpgraderInit {
   nodeKey: NodeKey
@@ -35,8 +36,8 @@ export interface UpgradeContext {
   remote: string
   /** The ID we dialled (outbound only). */
   expectedId?: NodeID
-  /** The connection's own signal (aborted by the transport's stop or an eviction). */
-  signal: AbortSignal
+  /** The connection's abort handle (aborted by the transport's stop, an eviction or the caller). */
+  abort: ConnAbort
   /** Work before the handshake (filters, waiting for the first bytes); a throw refuses. */
   before?: () => Promise<void>
   /** Frees the transport's bookkeeping for this connection; called once, when it is gone. */
@@ -86,7 +87,7 @@ export class ConnectionUpgrader {
         peerFilter: init.peerFilter,
         secretTimeoutMs: init.handshakeTimeoutMs,
         nodeInfoTimeoutMs: init.nodeInfoTimeoutMs,
-        signal: ctx.signal,
+        abort: ctx.abort,
         ...(ctx.firstBytesTimeoutMs === undefined ? {} : { firstBytesTimeoutMs: ctx.firstBytesTimeoutMs }),
         ...(ctx.onFirstBytes === undefined ? {} : { onFirstBytes: ctx.onFirstBytes })
       })
@@ -108,9 +109,11 @@ export class ConnectionUpgrader {
     } catch (err) {
       stream.destroy()
       release()
-      const reason: unknown = ctx.signal.aborted ? ctx.signal.reason : undefined
-      const error =
-        reason instanceof Error && reason.name !== 'AbortError' ? reason : err instanceof Error ? err : new DialError(ctx.remote, String(err))
+      let error: Error = err instanceof Error ? err : new DialError(ctx.remote, String(err))
+      // An abort destroys the socket, so the stage in progress fails with whatever that gave:
+      // report the abort instead (an eviction's RejectedError; an AbortError unless it is one).
+      const reason = ctx.abort.aborted ? ctx.abort.reason : undefined
+      if (reason !== undefined && (reason.name !== 'AbortError' || error.name !== 'AbortError')) error = reason
       ended?.(error)
       init.onRejected(ctx.remote, ctx.raw.outbound, error)
       throw error

@@ -78,8 +78,8 @@ function stack(init: StackInit, logger: ComponentLogger | undefined): { secure: 
   const log = init.mconnection?.logger ?? logger?.forComponent('p2p:mconnection')
   const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }) })
   return {
-    secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, continued, ...options }) =>
-      runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes, continued }),
+    secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, ...options }) =>
+      runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes }),
     multiplexer: (stream: ByteStream, channels) => mux(stream, channels)
   }
 }

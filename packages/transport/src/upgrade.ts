@@ -14,6 +14,7 @@ import type { ByteStream } from './byte-stream.js'
 import { exchangeNodeInfo, exchangeNodeInfoOn } from './nodeinfo/exchange.js'
 import { askPeerFilter } from './peer-filter.js'
 import { SecretConnection } from './secret/secret-connection.js'
+import type { ConnAbort } from './util/conn-abort.js'
 import { HandoverStream } from './stream/handover-stream.js'
 
 /** An authenticated encrypted stream: what the secret handshake yields. */
@@ -33,8 +34,6 @@ export interface SecureUpgraderOptions {
   firstBytesTimeoutMs?: number
   /** Told once when the first bytes arrived. */
   onFirstBytes?: () => void
-  /** The upgrade goes on with the stream (NodeInfo exchange): keep watching `signal` until it ends. */
-  continued?: boolean
 }
 
 /** Runs the secret handshake over a raw duplex (the seam for the SecretConnection). */
@@ -54,7 +53,8 @@ export interface UpgradeOptions {
   peerFilter?: PeerFilter | undefined
   secretTimeoutMs: number
   nodeInfoTimeoutMs: number
-  signal?: AbortSignal
+  /** Aborting destroys the socket: the stage in progress fails at once. */
+  abort?: ConnAbort
   /** Inbound: see {@link SecureUpgraderOptions.firstBytesTimeoutMs}. */
   firstBytesTimeoutMs?: number
   onFirstBytes?: () => void
@@ -76,8 +76,12 @@ export interface Upgraded {
 export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgraded> {
   let secure: SecureStream | undefined
   try {
-    const secretOptions: SecureUpgraderOptions = { timeoutMs: o.secretTimeoutMs, continued: true }
-    if (o.signal !== undefined) secretOptions.signal = o.signal
+    const abort = o.abort
+    if (abort !== undefined) {
+      if (abort.aborted) throw abort.reason
+      abort.listen(() => socket.destroy())
+    }
+    const secretOptions: SecureUpgraderOptions = { timeoutMs: o.secretTimeoutMs }
     if (o.firstBytesTimeoutMs !== undefined) secretOptions.firstBytesTimeoutMs = o.firstBytesTimeoutMs
     if (o.onFirstBytes !== undefined) secretOptions.onFirstBytes = o.onFirstBytes
     secure = await o.secure(socket, o.nodeKey, secretOptions)
@@ -89,7 +93,7 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     if (filter?.denyAuthenticated !== undefined) {
       await askPeerFilter(() => filter.denyAuthenticated?.(remoteId, o.raw), `peer ${remoteId}`, { addr: o.remote, id: remoteId })
     }
-    const exchangeOptions = { timeoutMs: o.nodeInfoTimeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) }
+    const exchangeOptions = { timeoutMs: o.nodeInfoTimeoutMs }
     // Our SecretConnection reads the NodeInfo itself, before it is started (one deadline and one
     // abort listener for the whole set-up); any other secure stream goes through a HandoverStream.
     let stream: ByteStream
@@ -121,9 +125,10 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     if (filter?.denyNodeInfo !== undefined) {
       await askPeerFilter(() => filter.denyNodeInfo?.(remoteInfo, o.raw), `NodeInfo of ${remoteId}`, { addr: o.remote, id: remoteId })
     }
-    if (secure instanceof SecretConnection) secure.endUpgrade()
+    abort?.listen(undefined)
     return { stream, remoteInfo, remotePublicKey: secure.remotePublicKey, remoteId }
   } catch (err) {
+    o.abort?.listen(undefined)
     secure?.close()
     socket.destroy()
     throw err

@@ -295,6 +295,17 @@ describe('Transport: two nodes over loopback', () => {
     }
   })
 
+  it('outlives its set-up deadlines: the handshake and NodeInfo timers do not close an established connection', async () => {
+    const { out, inb, inBox, outBox } = await pair({ handshakeTimeoutMs: 60, nodeInfoTimeoutMs: 60, firstBytesTimeoutMs: 60 })
+    await new Promise((r) => setTimeout(r, 250))
+    expect(await out.send(0x20, Uint8Array.of(1))).toBe(true)
+    expect(await inb.send(0x20, Uint8Array.of(2))).toBe(true)
+    await inBox.waitFor(1)
+    await outBox.waitFor(1)
+    const race = await Promise.race([outBox.closed.then(() => 'closed'), inBox.closed.then(() => 'closed'), Promise.resolve('open')])
+    expect(race).toBe('open')
+  })
+
   it('keeps an idle connection alive with ping/pong', async () => {
     const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingIntervalMs: 40, pongTimeoutMs: 30 } })
     await new Promise((r) => setTimeout(r, 300))

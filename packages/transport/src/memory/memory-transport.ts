@@ -24,6 +24,7 @@ import { ConnectionUpgrader } from '../connection-upgrader.js'
 import type { MultiplexerFactory } from '../peer-connection.js'
 import { askPeerFilter } from '../peer-filter.js'
 import type { SecureUpgrader } from '../upgrade.js'
+import { ConnAbort } from '../util/conn-abort.js'
 import { duplexPair } from './duplex-pair.js'
 
 /** Where in-memory transports find each other: one per simulated network. */
@@ -90,8 +91,8 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
   readonly #components: MemoryTransportComponents
   readonly #upgrader: ConnectionUpgrader
   readonly #log: Logger
-  /** One controller per connection in the upgrade, aborted by `stop`. */
-  readonly #pending = new Set<AbortController>()
+  /** One abort handle per connection in the upgrade, aborted by `stop`. */
+  readonly #pending = new Set<ConnAbort>()
   #queue = new AcceptQueue()
   #address: NetAddress | undefined
 
@@ -180,7 +181,8 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
   }
 
   async #upgrade(stream: Duplex, from: NetAddress, outbound: boolean, caller: AbortSignal | undefined, expected?: NetAddress): Promise<PeerConnection> {
-    const own = new AbortController()
+    const own = new ConnAbort()
+    if (caller !== undefined) own.follow(caller)
     this.#pending.add(own)
     const raw = { remoteIp: from.ip, remotePort: from.port, outbound }
     const filter = this.#components.peerFilter
@@ -189,7 +191,7 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
         raw,
         remote: dialString(from),
         ...(expected === undefined ? {} : { expectedId: expected.id }),
-        signal: caller === undefined ? own.signal : AbortSignal.any([own.signal, caller]),
+        abort: own,
         release: () => {},
         before: async () => {
           if (!outbound && filter?.denyInboundConnection !== undefined) {
@@ -198,6 +200,7 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
         }
       })
     } finally {
+      own.done()
       this.#pending.delete(own)
     }
   }

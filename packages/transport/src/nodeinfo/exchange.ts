@@ -69,5 +69,8 @@ export async function exchangeNodeInfoOn(conn: SecretConnection, ours: NodeInfo,
     if (options.signal?.aborted === true) throw new AbortError('NodeInfo exchange aborted', { cause: err })
     if (err instanceof TimeoutError && err.phase === 'nodeinfo') throw err
     throw new HandshakeError('nodeinfo', `NodeInfo exchange failed: ${(err as Error).message}`, { cause: err })
+  } finally {
+    // The deadline guards this stage only: left armed, it would close the connection later.
+    conn.disarmDeadline()
   }
 }

@@ -59,11 +59,6 @@ export interface UpgradeHandshakeOptions {
   firstBytesTimeoutMs?: number | undefined
   /** Told once when the first bytes arrived. */
   onFirstBytes?: (() => void) | undefined
-  /**
-   * The caller goes on with the connection in pull mode (the NodeInfo exchange): on success the
-   * abort listener stays on the stream until `SecretConnection.endUpgrade()` or close.
-   */
-  continued?: boolean | undefined
 }
 
 /**
@@ -123,7 +118,7 @@ export async function runSecretHandshake(
     driver.arm(timeoutMs, () => new TimeoutError('handshake', timeoutMs))
     const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state)
     driver.disarm()
-    if (upgrade.continued !== true) driver.unwatch()
+    driver.unwatch()
     return conn
   } catch (err) {
     driver.destroy()

@@ -127,10 +127,9 @@ export class SecretConnection implements ByteStream, StreamSink {
     this.driver.arm(ms, error)
   }
 
-  /** @internal The set-up is over: drops its deadline and abort listener. */
-  endUpgrade(): void {
+  /** @internal Clears the deadline of {@link armDeadline}: the set-up stage it guarded is over. */
+  disarmDeadline(): void {
     this.driver.disarm()
-    this.driver.unwatch()
   }
 
   /** Resolves once the stream has taken all queued bytes; rejects if the connection closes first. */

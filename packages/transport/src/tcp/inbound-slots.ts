@@ -1,12 +1,13 @@
 import type { Socket } from 'node:net'
 import { RejectedError } from '@p2p/types'
+import { ConnAbort } from '../util/conn-abort.js'
 
 /** One inbound connection between `accept(2)` and the consumer taking it from the queue. */
 export interface InboundSlot {
   readonly socket: Socket
   readonly ip: string
-  /** The connection's own signal: aborted on eviction (with a `RejectedError`) or stop. */
-  readonly controller: AbortController
+  /** The connection's abort handle: aborted on eviction (with a `RejectedError`) or stop. */
+  readonly abort: ConnAbort
   readonly since: number
   /** The first handshake bytes arrived. */
   gotBytes: boolean
@@ -60,12 +61,12 @@ export class InboundSlots {
         return new RejectedError('too-many-handshakes', `too many pending inbound connections (${max})`, { addr: ip })
       }
       this.release(victim)
-      victim.controller.abort(
+      victim.abort.abort(
         new RejectedError('too-many-handshakes', `evicted a stalled half-open connection from ${victim.ip} for a new one`, { addr: victim.ip })
       )
       victim.socket.destroy()
     }
-    const slot: InboundSlot = { socket, ip, controller: new AbortController(), since: this.#now(), gotBytes: false, upgraded: false }
+    const slot: InboundSlot = { socket, ip, abort: new ConnAbort(), since: this.#now(), gotBytes: false, upgraded: false }
     this.#slots.add(slot)
     this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1)
     return slot
@@ -81,7 +82,7 @@ export class InboundSlots {
 
   /** Aborts every pending connection (the transport is stopping). */
   abortAll(): void {
-    for (const slot of this.#slots) slot.controller.abort()
+    for (const slot of this.#slots) slot.abort.abort()
     this.#slots.clear()
     this.#perIp.clear()
   }

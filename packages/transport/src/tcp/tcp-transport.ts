@@ -28,6 +28,7 @@ import { ConnectionUpgrader } from '../connection-upgrader.js'
 import type { MultiplexerFactory } from '../peer-connection.js'
 import { askPeerFilter } from '../peer-filter.js'
 import type { SecureUpgrader } from '../upgrade.js'
+import { ConnAbort } from '../util/conn-abort.js'
 import { runConnFilters } from './conn-filters.js'
 import { ConnSet } from './conn-set.js'
 import { type InboundSlot, InboundSlots } from './inbound-slots.js'
@@ -123,8 +124,8 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   readonly #upgrader: ConnectionUpgrader
   readonly #connSet = new ConnSet()
   readonly #slots: InboundSlots
-  /** Per-dial controllers, aborted by `stop` (one listener per connection, not per shared signal). */
-  readonly #dials = new Set<AbortController>()
+  /** Per-dial abort handles, aborted by `stop` (one listener per connection, not per shared signal). */
+  readonly #dials = new Set<ConnAbort>()
   #server: Server | undefined
   /** Set by `start`, cleared by `stop`; with `listen: false` there is no server. */
   #started = false
@@ -209,10 +210,10 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
     if (options.signal?.aborted === true) throw new AbortError()
     const remote = socketKey(addr.ip, addr.port)
     if (this.#connSet.has(remote)) throw new RejectedError('duplicate-conn', `duplicate CONN<${remote}>`, { addr: remote, id: addr.id })
-    const own = new AbortController()
+    const own = new ConnAbort()
+    if (options.signal !== undefined) own.follow(options.signal)
     this.#dials.add(own)
     try {
-      const signal = options.signal === undefined ? own.signal : AbortSignal.any([own.signal, options.signal])
       const filter = this.#components.peerFilter
       if (filter?.denyOutboundConnection !== undefined) {
         try {
@@ -222,14 +223,15 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
           throw err
         }
       }
-      const socket = await this.#connect(addr, signal)
-      return await this.#upgradeSocket(socket, { outbound: true, expected: addr, signal })
+      const socket = await this.#connect(addr, own)
+      return await this.#upgradeSocket(socket, { outbound: true, expected: addr, abort: own })
     } finally {
+      own.done()
       this.#dials.delete(own)
     }
   }
 
-  #connect(addr: NetAddress, signal: AbortSignal): Promise<Socket> {
+  #connect(addr: NetAddress, abort: ConnAbort): Promise<Socket> {
     const remote = dialString(addr)
     return new Promise<Socket>((resolve, reject) => {
       const socket = connect({ host: addr.ip, port: addr.port, noDelay: true })
@@ -237,7 +239,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       const onAbort = (): void => fail(new AbortError(`dial ${remote} aborted`))
       const cleanup = (): void => {
         clearTimeout(timer)
-        signal.removeEventListener('abort', onAbort)
+        abort.listen(undefined)
         socket.off('error', onError)
       }
       const fail = (err: Error): void => {
@@ -246,8 +248,8 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
         reject(err)
       }
       const onError = (err: Error): void => fail(new DialError(remote, `dial ${remote}: ${err.message}`, { cause: err }))
-      signal.addEventListener('abort', onAbort, { once: true })
       socket.once('error', onError)
+      abort.listen(onAbort)
       socket.once('connect', () => {
         cleanup()
         resolve(socket)
@@ -266,7 +268,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       this.#rejected(remote, false, slot)
       return
     }
-    this.#upgradeSocket(socket, { outbound: false, signal: slot.controller.signal, slot })
+    this.#upgradeSocket(socket, { outbound: false, abort: slot.abort, slot })
       .then((conn) => {
         if (this.#server === undefined) {
           this.#slots.release(slot)
@@ -279,7 +281,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       .catch(() => this.#slots.release(slot))
   }
 
-  #upgradeSocket(socket: Socket, ctx: { outbound: boolean; expected?: NetAddress; signal: AbortSignal; slot?: InboundSlot }): Promise<PeerConnection> {
+  #upgradeSocket(socket: Socket, ctx: { outbound: boolean; expected?: NetAddress; abort: ConnAbort; slot?: InboundSlot }): Promise<PeerConnection> {
     const remoteIp = normalizeIp(socket.remoteAddress ?? '')
     const remotePort = socket.remotePort ?? 0
     const remote = socketKey(remoteIp, remotePort)
@@ -290,7 +292,7 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       raw,
       remote,
       ...(ctx.expected === undefined ? {} : { expectedId: ctx.expected.id }),
-      signal: ctx.signal,
+      abort: ctx.abort,
       release: () => {
         if (registered) this.#connSet.delete(remote)
       },
@@ -307,7 +309,8 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
         if (!ctx.outbound && filter?.denyInboundConnection !== undefined) {
           await askPeerFilter(() => filter.denyInboundConnection?.(raw), `CONN<${remote}>`, { addr: remote })
         }
-        await runConnFilters(this.#opts.connFilters, raw, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.signal })
+        const filters = this.#opts.connFilters
+        if (filters.length > 0) await runConnFilters(filters, raw, { timeoutMs: this.#opts.filterTimeoutMs, signal: ctx.abort.signal })
         // The handshake's stream driver resumes the socket when it wants bytes; an inbound one
         // waits for the peer's first bytes before it sends anything.
       },
