@@ -1,5 +1,5 @@
 import { TimeoutError } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { PING_PACKET, PONG_PACKET } from '../src/mconn/packet-codec.js'
@@ -21,6 +21,7 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 
 const open: MConnection[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(open.splice(0).map((c) => c.close()))
 })
 
@@ -93,5 +94,26 @@ describe('MConnection keep-alive', () => {
     // Several pings and pongs went each way (3 bytes each).
     expect(a.status().bytesSent).toBeGreaterThanOrEqual(12)
     expect(b.status().bytesSent).toBeGreaterThanOrEqual(12)
+  })
+
+  it('pings once per interval on its one re-armed timer, and leaves no timer after close (fake timers)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const { conn, raw, rawIn, state } = withRawPeer({ ...KEEPALIVE, pingIntervalMs: 60_000, pongTimeoutMs: 45_000 })
+    // The memory streams deliver on (real) setImmediate.
+    const delivered = (): Promise<void> => new Promise((r) => setImmediate(() => setImmediate(r)))
+    for (let i = 1; i <= 3; i++) {
+      await vi.advanceTimersByTimeAsync(59_999)
+      await delivered()
+      expect(rawIn.bytes().length).toBe(3 * (i - 1))
+      await vi.advanceTimersByTimeAsync(1)
+      await delivered()
+      expect(hex(rawIn.bytes())).toBe(hex(PING_PACKET).repeat(i))
+      raw.write(PONG_PACKET)
+      await delivered()
+    }
+    expect(state.closes).toEqual([])
+    expect(vi.getTimerCount()).toBeGreaterThan(0)
+    await conn.close()
+    expect(vi.getTimerCount()).toBe(0)
   })
 })
