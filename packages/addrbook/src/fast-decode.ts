@@ -1,4 +1,5 @@
-import { formatIp, isValidIp, type NetAddress, type NodeID, parseIp } from '@p2p/types'
+import type { NetAddress } from '@p2p/types'
+import { asciiBytes, GIVE_UP, Reader } from './byte-reader.js'
 import {
   BUCKET_TYPE_NEW,
   BUCKET_TYPE_OLD,
@@ -7,8 +8,16 @@ import {
   NEW_BUCKET_COUNT,
   OLD_BUCKET_COUNT
 } from './constants.js'
+import { netAddress, type SourceIntern, source } from './fast-decode-address.js'
 import { parseGoTimeBytes } from './go-time.js'
 import { KnownAddress, oneBucket } from './known-address.js'
+
+// JSON punctuation
+const CLOSE_BRACE = 0x7d
+const CLOSE_BRACKET = 0x5d
+const COMMA = 0x2c
+const OPEN_BRACE = 0x7b
+const OPEN_BRACKET = 0x5b
 
 /*
  * The fast path of loading addrbook.json: one pass over the file's bytes that builds the entries
@@ -27,254 +36,20 @@ export interface FastDecoded {
   entries: KnownAddress[]
 }
 
+/** Field names as bytes, for comparing without making strings. */
+const F_KEY = asciiBytes('key')
+const F_ADDRS = asciiBytes('addrs')
+const F_ADDR = asciiBytes('addr')
+const F_SRC = asciiBytes('src')
+const F_BUCKETS = asciiBytes('buckets')
+const F_ATTEMPTS = asciiBytes('attempts')
+const F_BUCKET_TYPE = asciiBytes('bucket_type')
+const F_LAST_ATTEMPT = asciiBytes('last_attempt')
+const F_LAST_SUCCESS = asciiBytes('last_success')
+const F_LAST_BAN_TIME = asciiBytes('last_ban_time')
+
 /** Longest `key` accepted (as the general decoder). */
 const MAX_KEY_LENGTH = 256
-/** Longest source ID accepted (as the general decoder). */
-const MAX_ID_LENGTH = 256
-
-const QUOTE = 0x22
-const COMMA = 0x2c
-const COLON = 0x3a
-const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACKET = 0x5d
-const BACKSLASH = 0x5c
-
-/** Gives up: the general decoder takes over. */
-class GiveUp {}
-const GIVE_UP = new GiveUp()
-
-/** Field names as bytes, for comparing without making strings. */
-const name = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0))
-const F_KEY = name('key')
-const F_ADDRS = name('addrs')
-const F_ADDR = name('addr')
-const F_SRC = name('src')
-const F_BUCKETS = name('buckets')
-const F_ATTEMPTS = name('attempts')
-const F_BUCKET_TYPE = name('bucket_type')
-const F_LAST_ATTEMPT = name('last_attempt')
-const F_LAST_SUCCESS = name('last_success')
-const F_LAST_BAN_TIME = name('last_ban_time')
-const F_ID = name('id')
-const F_IP = name('ip')
-const F_PORT = name('port')
-const NULL = name('null')
-
-/** A cursor over the file's bytes with the few JSON pieces the book needs. */
-class Reader {
-  at = 0
-  /** Start and end (exclusive) of the last string read, without its quotes. */
-  strStart = 0
-  strEnd = 0
-
-  constructor(readonly b: Buffer) {}
-
-  space(): void {
-    const b = this.b
-    const len = b.length
-    let at = this.at
-    while (at < len) {
-      const c = b[at]!
-      if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) break
-      at++
-    }
-    this.at = at
-  }
-
-  /** Skips space, then expects `c`. */
-  expect(c: number): void {
-    this.space()
-    if (this.b[this.at] !== c) throw GIVE_UP
-    this.at++
-  }
-
-  /** Skips space; true (and consumes it) when the next byte is `c`. */
-  maybe(c: number): boolean {
-    this.space()
-    if (this.b[this.at] !== c) return false
-    this.at++
-    return true
-  }
-
-  /** A string of printable ASCII without escapes; its bounds in strStart/strEnd. */
-  string(): void {
-    this.expect(QUOTE)
-    const b = this.b
-    const len = b.length
-    const start = this.at
-    for (let at = start; at < len; at++) {
-      const c = b[at]!
-      if (c === QUOTE) {
-        this.strStart = start
-        this.strEnd = at
-        this.at = at + 1
-        return
-      }
-      // escapes, control and non-ASCII bytes are the general decoder's
-      if (c === BACKSLASH || c < 0x20 || c > 0x7e) throw GIVE_UP
-    }
-    throw GIVE_UP
-  }
-
-  /** The next object key, then its colon. */
-  key(): void {
-    this.string()
-    this.expect(COLON)
-  }
-
-  /** Whether the last string read is `field`. */
-  is(field: Uint8Array): boolean {
-    const n = this.strEnd - this.strStart
-    if (n !== field.length) return false
-    const b = this.b
-    for (let i = 0; i < n; i++) if (b[this.strStart + i] !== field[i]) return false
-    return true
-  }
-
-  /** A non-negative integer of at most 10 digits, no leading zero, no fraction or exponent. */
-  uint(): number {
-    this.space()
-    const b = this.b
-    let at = this.at
-    const len = b.length
-    let v = 0
-    const start = at
-    while (at < len) {
-      const c = b[at]!
-      if (c < 0x30 || c > 0x39) break
-      v = v * 10 + c - 0x30
-      at++
-    }
-    const n = at - start
-    const next = b[at]
-    if (n === 0 || n > 10 || (n > 1 && b[start] === 0x30) || next === 0x2e || next === 0x65 || next === 0x45) throw GIVE_UP
-    this.at = at
-    return v
-  }
-
-  /** Skips space; true (and consumes it) when the next value is `null`. */
-  null(): boolean {
-    this.space()
-    const b = this.b
-    for (let i = 0; i < 4; i++) if (b[this.at + i] !== NULL[i]) return false
-    this.at += 4
-    return true
-  }
-
-  /** The last string read, as a fresh (not sliced) string. */
-  text(): string {
-    return latin1(this.b, this.strStart, this.strEnd)
-  }
-}
-
-/** A fresh string of `b[start..end)`: never a slice that would keep the file's text alive. */
-function latin1(b: Buffer, start: number, end: number): string {
-  return b.toString('latin1', start, end)
-}
-
-/** A source seen before: where its raw `{id, ip, port}` text is, and the address made of it. */
-interface SourceSlot {
-  readonly start: number
-  readonly end: number
-  readonly addr: NetAddress
-  next: SourceSlot | undefined
-}
-
-/**
- * Sources shared by their entries (one peer announces many addresses), found by a hash of
- * their raw text and then compared byte for byte: a repeated source costs no string at all.
- */
-type SourceIntern = Map<number, SourceSlot>
-
-/**
- * Reads `{ "id": ..., "ip": ..., "port": ... }` (any order). `valid`: the ID must be 40 hex
- * characters and the IP a valid one (an address to dial); otherwise any ID up to 256 characters
- * and any IP that parses, or none (a source, as the general decoder allows).
- */
-function netAddress(r: Reader, valid: boolean): NetAddress {
-  r.expect(OPEN_BRACE)
-  let id: NodeID | undefined
-  let ip: string | undefined
-  let port = -1
-  do {
-    r.key()
-    // "id", "ip" or "port": told apart by length and second letter, then checked
-    const n = r.strEnd - r.strStart
-    const second = r.b[r.strStart + 1]
-    if (n === 2 && second === 0x64 && r.is(F_ID)) {
-      if (id !== undefined) throw GIVE_UP
-      r.string()
-      const start = r.strStart
-      const end = r.strEnd
-      const b = r.b
-      if (valid) {
-        if (end - start !== 40) throw GIVE_UP
-        for (let i = start; i < end; i++) {
-          const c = b[i]!
-          if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) throw GIVE_UP
-        }
-      } else if (end - start > MAX_ID_LENGTH) throw GIVE_UP
-      id = r.text() as NodeID
-    } else if (n === 2 && second === 0x70 && r.is(F_IP)) {
-      if (ip !== undefined) throw GIVE_UP
-      r.string()
-      ip = ipText(r, valid)
-    } else if (n === 4 && r.is(F_PORT)) {
-      if (port >= 0) throw GIVE_UP
-      port = r.uint()
-      if (port > 0xffff) throw GIVE_UP
-    } else throw GIVE_UP
-  } while (r.maybe(COMMA))
-  r.expect(CLOSE_BRACE)
-  if (id === undefined || ip === undefined || port < 0) throw GIVE_UP
-  return { id, ip, port }
-}
-
-/** The canonical text of the IP just read; a plain dotted quad is canonical as it is. */
-function ipText(r: Reader, valid: boolean): string {
-  const b = r.b
-  const start = r.strStart
-  const end = r.strEnd
-  if (start === end) {
-    if (valid) throw GIVE_UP
-    return ''
-  }
-  const quad = dottedQuad(b, start, end)
-  if (quad >= 0) {
-    // 0.0.0.0 and 255.255.255.255 are not valid addresses (Go Valid())
-    if (valid && (quad === 0 || quad === 0xffffffff)) throw GIVE_UP
-    return r.text()
-  }
-  // IPv6 and the rest: the general parser, then Go's canonical text
-  const bytes = parseIp(r.text())
-  if (bytes === undefined || (valid && !isValidIp(bytes))) throw GIVE_UP
-  return formatIp(bytes)
-}
-
-/**
- * The IPv4 address of a strict dotted quad (`1.2.3.4`: four fields of 1-3 digits, 0..255, no
- * leading zero) as an unsigned 32-bit number, or -1 when the text is anything else.
- */
-function dottedQuad(b: Uint8Array, start: number, end: number): number {
-  let value = 0
-  let fields = 0
-  let at = start
-  while (at < end) {
-    let v = 0
-    const from = at
-    while (at < end && b[at]! >= 0x30 && b[at]! <= 0x39) v = v * 10 + b[at++]! - 0x30
-    const n = at - from
-    if (n === 0 || n > 3 || v > 255 || (n > 1 && b[from] === 0x30)) return -1
-    value = value * 256 + v
-    fields++
-    if (at === end) break
-    if (b[at] !== 0x2e || fields === 4) return -1
-    at++
-  }
-  return fields === 4 && b[end - 1] !== 0x2e ? value : -1
-}
 
 /** `"buckets"`: a list of distinct-on-use indices below `count` (or null), at most `limit` kept. */
 function buckets(r: Reader, type: BucketType): readonly number[] {
@@ -424,33 +199,6 @@ function skipBuckets(r: Reader): void {
   do r.uint()
   while (r.maybe(COMMA))
   r.expect(CLOSE_BRACKET)
-}
-
-/** A source, shared with the other entries that name the same one. */
-function source(r: Reader, sources: SourceIntern): NetAddress {
-  r.space()
-  const b = r.b
-  const start = r.at
-  // the raw object: no nested value, and its strings hold no brace (else netAddress gives up)
-  let end = start
-  let hash = 0x811c9dc5
-  for (;;) {
-    const c = b[end++]
-    if (c === undefined) throw GIVE_UP
-    hash = Math.imul(hash ^ c, 0x01000193)
-    if (c === CLOSE_BRACE) break
-  }
-  const first = sources.get(hash)
-  for (let slot = first; slot !== undefined; slot = slot.next) {
-    if (slot.end - slot.start === end - start && b.compare(b, slot.start, slot.end, start, end) === 0) {
-      r.at = end
-      return slot.addr
-    }
-  }
-  const addr = netAddress(r, false)
-  if (r.at !== end) throw GIVE_UP
-  sources.set(hash, { start, end, addr, next: first })
-  return addr
 }
 
 /**
