@@ -191,10 +191,5 @@ function text(b: Uint8Array, start: number, end: number): string {
     }
   }
   if (!ascii) return decodeString(b.subarray(start, end))
-  if (end - start <= 64) {
-    let out = ''
-    for (let i = start; i < end; i++) out += String.fromCharCode(b[i] as number)
-    return out
-  }
   return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1')
 }

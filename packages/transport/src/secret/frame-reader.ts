@@ -8,9 +8,12 @@ import { Nonce } from './nonce.js'
  * Reassembles 1044-byte sealed frames from arbitrary chunks and opens them under the next
  * receive nonce. Any bad frame is fatal: the caller must close the connection on a throw.
  */
+// One frame buffer for every reader: a frame is opened, copied out and the buffer zeroed within
+// one synchronous call, so connections need not each allocate (and the GC track) their own.
+const frame = new Uint8Array(TOTAL_FRAME_SIZE)
+const frameView = new DataView(frame.buffer)
+
 export class FrameReader {
-  private readonly frame = new Uint8Array(TOTAL_FRAME_SIZE)
-  private readonly frameView = new DataView(this.frame.buffer)
 
   constructor(
     private readonly aead: FrameAead,
@@ -48,20 +51,20 @@ export class FrameReader {
       const sealed = this.buffer.subarray(0, SEALED_FRAME_SIZE)
       this.buffer.consume(SEALED_FRAME_SIZE)
       const n = this.openFrame(sealed)
-      out.set(this.frame.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + n), pos)
+      out.set(frame.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + n), pos)
       pos += n
     }
-    this.frame.fill(0)
+    frame.fill(0)
     return pos === out.length ? out : out.subarray(0, pos)
   }
 
   private openFrame(sealed: Uint8Array): number {
     this.nonce.assertUsable()
-    if (!this.aead.open(this.nonce.bytes, sealed, this.frame, 0)) {
+    if (!this.aead.open(this.nonce.bytes, sealed, frame, 0)) {
       throw new ProtocolError('failed to decrypt SecretConnection: chacha20poly1305: message authentication failed')
     }
     this.nonce.increment()
-    const length = this.frameView.getUint32(0, true)
+    const length = frameView.getUint32(0, true)
     if (length > DATA_MAX_SIZE) throw new ProtocolError('chunkLength is greater than dataMaxSize')
     return length
   }

@@ -12,9 +12,12 @@ export function sealedLength(dataLength: number): number {
  * seals each under the next send nonce. Go pads with whatever its pooled buffer held; we zero
  * it, which receivers ignore and which makes our output reproducible.
  */
+// One frame buffer for every writer (sealing is synchronous), zeroed after each seal so no
+// plaintext lingers between calls.
+const frame = new Uint8Array(TOTAL_FRAME_SIZE)
+const frameView = new DataView(frame.buffer)
+
 export class FrameWriter {
-  private readonly frame = new Uint8Array(TOTAL_FRAME_SIZE)
-  private readonly frameView = new DataView(this.frame.buffer)
 
   constructor(
     private readonly aead: FrameAead,
@@ -35,13 +38,13 @@ export class FrameWriter {
       this.sealFrame(chunk, out, pos)
       pos += SEALED_FRAME_SIZE
     }
+    if (data.length > 0) frame.fill(0, 0, DATA_LEN_SIZE + Math.min(data.length, DATA_MAX_SIZE))
     return out
   }
 
   private sealFrame(chunk: Uint8Array, dst: Uint8Array, offset: number): void {
     this.nonce.assertUsable()
-    const frame = this.frame
-    this.frameView.setUint32(0, chunk.length, true)
+    frameView.setUint32(0, chunk.length, true)
     frame.set(chunk, DATA_LEN_SIZE)
     if (chunk.length < DATA_MAX_SIZE) frame.fill(0, DATA_LEN_SIZE + chunk.length)
     this.aead.seal(this.nonce.bytes, frame, dst, offset)

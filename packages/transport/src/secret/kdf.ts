@@ -50,10 +50,21 @@ function hmac(hash: Sha256, key: Uint8Array, parts: readonly Uint8Array[], out: 
     scratch.set(p, n)
     n += p.length
   }
-  hash(inner, scratch.subarray(0, n))
+  hash(inner, scratchView(n))
   for (let i = 0; i < 64; i++) scratch[i] = (i < key.length ? (key[i] as number) : 0) ^ 0x5c
   scratch.set(inner, 64)
-  hash(out, scratch.subarray(0, 96))
+  hash(out, scratchView(96))
+}
+
+// The HMAC inputs come in three lengths: one view of the scratch buffer each, made once.
+const scratchViews: Uint8Array[] = []
+function scratchView(n: number): Uint8Array {
+  let view = scratchViews[n]
+  if (view === undefined) {
+    view = scratch.subarray(0, n)
+    scratchViews[n] = view
+  }
+  return view
 }
 
 /** HKDF-SHA256 with no salt (Go's nil: HMAC's all-zero key), RFC 5869, 96 bytes. */

@@ -38,13 +38,16 @@ export class StreamDriver {
   private signal: AbortSignal | undefined
 
   constructor(readonly stream: Duplex) {
-    // Paused before the 'data' listener goes on, so the stream does not start flowing.
+    // Paused before the 'data' listener goes on, so the stream does not start flowing. The
+    // listeners are shared functions that find this driver on the stream: no closures per
+    // connection.
     stream.pause()
-    stream.on('data', this.onData)
-    stream.on('end', this.onEnd)
-    stream.on('error', this.onError)
-    stream.on('close', this.onClose)
-    stream.on('drain', this.onDrain)
+    ;(stream as DrivenStream)[kDriver] = this
+    stream.on('data', onStreamData)
+    stream.on('end', onStreamEnd)
+    stream.on('error', onStreamError)
+    stream.on('close', onStreamClose)
+    stream.on('drain', onStreamDrain)
   }
 
   /**
@@ -72,7 +75,7 @@ export class StreamDriver {
   arm(ms: number, error: () => Error): void {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timeoutError = error
-    this.timer = setTimeout(this.onTimeout, ms)
+    this.timer = setTimeout(onDriverTimeout, ms, this)
   }
 
   /** Clears the deadline set by {@link arm}. */
@@ -87,25 +90,28 @@ export class StreamDriver {
   watch(signal: AbortSignal): void {
     this.unwatch()
     this.signal = signal
+    this.onAbort ??= () => {
+      this.signal = undefined
+      this.interrupt(new AbortError())
+    }
     signal.addEventListener('abort', this.onAbort, { once: true })
   }
 
   unwatch(): void {
-    this.signal?.removeEventListener('abort', this.onAbort)
+    if (this.signal === undefined || this.onAbort === undefined) return
+    this.signal.removeEventListener('abort', this.onAbort)
     this.signal = undefined
   }
 
-  private readonly onTimeout = (): void => {
+  /** @internal The deadline of {@link arm} ran out. */
+  fireTimeout(): void {
     const error = this.timeoutError
     this.timer = undefined
     this.timeoutError = undefined
     if (error !== undefined) this.interrupt(error())
   }
 
-  private readonly onAbort = (): void => {
-    this.signal = undefined
-    this.interrupt(new AbortError())
-  }
+  private onAbort: (() => void) | undefined
 
   /** Rejects a pending {@link waitFor} (and every later one) with `error`. */
   interrupt(error: Error): void {
@@ -138,13 +144,14 @@ export class StreamDriver {
     if (!this.corked) {
       this.corked = true
       this.stream.cork()
-      process.nextTick(this.uncork)
+      process.nextTick(uncorkDriver, this)
     }
     return this.stream.write(data)
   }
 
   private corked = false
-  private readonly uncork = (): void => {
+  /** @internal */
+  uncork(): void {
     this.corked = false
     this.stream.uncork()
   }
@@ -176,7 +183,8 @@ export class StreamDriver {
     wake?.()
   }
 
-  private readonly onData = (chunk: Uint8Array | string): void => {
+  /** @internal Stream events, through the shared listeners below. */
+  handleData(chunk: Uint8Array | string): void {
     if (typeof chunk === 'string') {
       this.interrupt(new ConnectionClosedError('the stream must not have an encoding set'))
       this.destroy()
@@ -187,22 +195,52 @@ export class StreamDriver {
     this.notify()
   }
 
-  private readonly onEnd = (): void => {
+  /** @internal */
+  handleEnd(): void {
     this.remoteEnded = true
     this.notify()
   }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal */
+  handleError(err: Error): void {
     if (this.failure === undefined) this.failed = new ConnectionClosedError(`stream error: ${err.message}`, { cause: err })
     this.notify()
   }
 
-  private readonly onClose = (): void => {
+  /** @internal */
+  handleClose(): void {
     if (this.failed === undefined && !this.remoteEnded) this.closedEarly = true
     this.notify()
   }
 
-  private readonly onDrain = (): void => {
+  /** @internal */
+  handleDrain(): void {
     this.sink?.onDrain()
   }
+}
+
+const kDriver = Symbol('p2p.streamDriver')
+type DrivenStream = Duplex & { [kDriver]?: StreamDriver }
+
+// EventEmitter calls a listener with the emitter as `this`.
+function onStreamData(this: DrivenStream, chunk: Uint8Array | string): void {
+  this[kDriver]?.handleData(chunk)
+}
+function onStreamEnd(this: DrivenStream): void {
+  this[kDriver]?.handleEnd()
+}
+function onStreamError(this: DrivenStream, err: Error): void {
+  this[kDriver]?.handleError(err)
+}
+function onStreamClose(this: DrivenStream): void {
+  this[kDriver]?.handleClose()
+}
+function onStreamDrain(this: DrivenStream): void {
+  this[kDriver]?.handleDrain()
+}
+function onDriverTimeout(driver: StreamDriver): void {
+  driver.fireTimeout()
+}
+function uncorkDriver(driver: StreamDriver): void {
+  driver.uncork()
 }
