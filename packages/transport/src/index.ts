@@ -20,7 +20,7 @@
  * await conn.send(0x20, new TextEncoder().encode('hello'))
  * ```
  */
-import type { ComponentLogger, Transport } from '@p2p/types'
+import type { ComponentLogger, Metrics, Transport } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
 import { MemoryTransport, type MemoryTransportComponents, type MemoryTransportInit } from './memory/memory-transport.js'
 import { type MConnectionInit, mconnection } from './mconn/index.js'
@@ -73,10 +73,16 @@ export interface StackInit {
   secret?: Omit<SecretHandshakeOptions, 'signal' | 'timeoutMs'>
 }
 
-/** The secret handshake and the MConnection factory; connections log under `p2p:mconnection`. */
-function stack(init: StackInit, logger: ComponentLogger | undefined): { secure: SecureUpgrader; multiplexer: MultiplexerFactory } {
+/** The secret handshake and the MConnection factory; connections log under `p2p:mconnection` and record into the transport's metrics. */
+function stack(
+  init: StackInit,
+  logger: ComponentLogger | undefined,
+  metrics: Metrics | undefined
+): { secure: SecureUpgrader; multiplexer: MultiplexerFactory } {
   const log = init.mconnection?.logger ?? logger?.forComponent('p2p:mconnection')
-  const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }) })
+  // The transport's metrics sink reaches the MConnections too, unless the caller gave them their own.
+  const sink = init.mconnection?.metrics ?? metrics
+  const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }), ...(sink === undefined ? {} : { metrics: sink }) })
   return {
     secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, ...options }) =>
       runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes }),
@@ -87,14 +93,14 @@ function stack(init: StackInit, logger: ComponentLogger | undefined): { secure: 
 /** The TCP transport (Go `MultiplexTransport`) with Go's effective defaults. */
 export function tcpTransport(init: TcpTransportInit & StackInit = {}): (components: TcpTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...tcp } = init
-  return (components) => new TcpTransport(components, tcp, stack(init, components.logger))
+  return (components) => new TcpTransport(components, tcp, stack(init, components.logger, components.metrics))
 }
 
 /** An in-memory transport on `init.network`, running the real handshake and MConnection. */
 export function memoryTransport(init: MemoryTransportInit & StackInit): (components: MemoryTransportComponents) => Transport {
   const { mconnection: _m, secret: _s, ...memory } = init
   return (components) => {
-    const s = stack(init, components.logger)
+    const s = stack(init, components.logger, components.metrics)
     return new MemoryTransport(components, memory, s.secure, s.multiplexer)
   }
 }

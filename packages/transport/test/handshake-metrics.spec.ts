@@ -1,4 +1,4 @@
-import type { Counter, Gauge, Histogram, MetricLabels, Metrics, NodeID, Transport } from '@p2p/types'
+import type { Counter, Gauge, Histogram, MetricLabels, Metrics, NodeID, PeerConnection, Transport } from '@p2p/types'
 import { afterEach, describe, expect, it } from 'vitest'
 import { handshakeOutcome } from '../src/handshake-metrics.js'
 import { tcpTransport } from '../src/index.js'
@@ -10,8 +10,14 @@ type Event = [op: string, name: string, value: number, labels: MetricLabels | un
 class RecordingMetrics implements Metrics {
   readonly events: Event[] = []
   readonly gauges = new Map<string, number>()
-  registerCounter(): Counter {
-    return { increment: () => {} }
+  readonly counters = new Map<string, number>()
+  registerCounter(name: string): Counter {
+    return {
+      increment: (v = 1, labels?: MetricLabels) => {
+        const key = `${name}${JSON.stringify(labels ?? {})}`
+        this.counters.set(key, (this.counters.get(key) ?? 0) + v)
+      }
+    }
   }
   registerGauge(name: string): Gauge {
     const step = (op: string, v: number, labels?: MetricLabels): void => {
@@ -38,8 +44,9 @@ afterEach(async () => {
   await Promise.all(transports.splice(0).map((t) => t.stop()))
 })
 
-async function start(metrics?: Metrics, id: TestIdentity = testIdentity()): Promise<Transport & { id: TestIdentity }> {
-  const t = tcpTransport({ listen: '127.0.0.1:0', mconnection: { sendRate: 0, recvRate: 0 } })({
+async function start(metrics?: Metrics, id: TestIdentity = testIdentity(), pingIntervalMs?: number): Promise<Transport & { id: TestIdentity }> {
+  const mconnection = { sendRate: 0, recvRate: 0, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs, pongTimeoutMs: pingIntervalMs / 2 }) }
+  const t = tcpTransport({ listen: '127.0.0.1:0', mconnection })({
     nodeKey: id.nodeKey,
     nodeInfo: () => id.nodeInfo,
     ...(metrics === undefined ? {} : { metrics })
@@ -86,11 +93,28 @@ describe('handshake metrics of the transport', () => {
 
   it('a sink without histograms gets the gauge only', async () => {
     const m = new RecordingMetrics()
-    const noHist: Metrics = { registerCounter: () => m.registerCounter(), registerGauge: (n) => m.registerGauge(n) }
+    const noHist: Metrics = { registerCounter: (n) => m.registerCounter(n), registerGauge: (n) => m.registerGauge(n) }
     const a = await start(noHist)
     const b = await start()
     await (await a.dial(b.listenAddress())).close()
     expect(m.events.map(([op]) => op)).toEqual(['inc', 'dec'])
+  })
+
+  it("the transport's sink reaches its MConnections (their keep-alive pings are counted there)", async () => {
+    const m = new RecordingMetrics()
+    const a = await start(m, testIdentity(), 10)
+    const b = await start()
+    const accepted = b.accept()[Symbol.asyncIterator]().next()
+    const conn = await a.dial(b.listenAddress())
+    const inbound = (await accepted).value as PeerConnection
+    const channels = [{ id: 0x40, priority: 1 }]
+    inbound.start(channels, { onReceive() {}, onClose() {} })
+    conn.start(channels, { onReceive() {}, onClose() {} })
+    // pings every 10 ms; the connection hands its tally to the sink at its own pings and at close
+    await new Promise((r) => setTimeout(r, 60))
+    await conn.close()
+    await inbound.close()
+    expect(m.counters.get('cometbft_p2p_mconn_control_packets_total{"type":"ping","direction":"sent"}') ?? 0).toBeGreaterThan(0)
   })
 
   it('maps typed errors to outcomes', () => {
