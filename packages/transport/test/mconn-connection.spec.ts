@@ -250,6 +250,21 @@ describe('MConnection: closing', () => {
     expect(sa.closed).toBe(true)
   })
 
+  it('a plain close during a flushing one cuts the flush short (no wait for flushStopTimeoutMs)', async () => {
+    const [sa, sb] = memoryStreamPair({ highWaterMark: 1000 })
+    sb.hold()
+    const a = new MConnection(sa, [{ id: 1, priority: 1, sendQueueCapacity: 10 }], { ...FAST, flushStopTimeoutMs: 600_000 })
+    const sideA = side(a)
+    for (let i = 0; i < 10; i++) a.trySend(1, message(i, 5000))
+    const reason = new ConnectionClosedError('seed done')
+    const flushing = a.close({ flush: true, reason })
+    // Without the cut this would wait ten minutes (the test's own timeout fails it first).
+    await a.close()
+    await flushing
+    expect(sideA.closes).toEqual([reason])
+    expect(sa.closed).toBe(true)
+  })
+
   it('close without flush reports the reason once and refuses further sends', async () => {
     const [a, b] = connectedPair()
     const reason = new ConnectionClosedError('bye')

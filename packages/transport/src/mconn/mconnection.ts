@@ -234,10 +234,15 @@ export class MConnection {
   /**
    * Closes the connection; with `flush`, first writes every queued message (Go's `FlushStop`),
    * bounded by `flushStopTimeoutMs`. `onClose` gets `reason` (undefined for a plain close).
-   * Idempotent: later calls return the first call's promise.
+   * Idempotent: later calls return the first call's promise, except that a plain close during a
+   * flushing one cuts the flush short (an owner shutting down must not wait `flushStopTimeoutMs`
+   * for a peer that stopped reading, nor leave its timer behind).
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.closed !== undefined) return this.closed
+    if (this.closed !== undefined) {
+      if (this.state === FLUSHING && options.flush !== true) this.stop(this.flushStopReason)
+      return this.closed
+    }
     if (this.state === CLOSED) {
       this.closed = Promise.resolve()
       return this.closed
