@@ -47,14 +47,19 @@ export class FrameReader {
     if (frames <= 0) return undefined
     const out = new Uint8Array(frames * DATA_MAX_SIZE)
     let pos = 0
-    for (let i = 0; i < frames; i++) {
-      const sealed = this.buffer.subarray(0, SEALED_FRAME_SIZE)
-      this.buffer.consume(SEALED_FRAME_SIZE)
-      const n = this.openFrame(sealed)
-      out.set(frame.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + n), pos)
-      pos += n
+    try {
+      for (let i = 0; i < frames; i++) {
+        const sealed = this.buffer.subarray(0, SEALED_FRAME_SIZE)
+        this.buffer.consume(SEALED_FRAME_SIZE)
+        const n = this.openFrame(sealed)
+        out.set(frame.subarray(DATA_LEN_SIZE, DATA_LEN_SIZE + n), pos)
+        pos += n
+      }
+    } finally {
+      // Also when a frame is refused (e.g. an authenticated length over 1024): the buffer is
+      // shared by every connection, so no plaintext may outlive this call.
+      frame.fill(0)
     }
-    frame.fill(0)
     return pos === out.length ? out : out.subarray(0, pos)
   }
 
