@@ -88,9 +88,9 @@ describe('PEX metrics on a running network, read from /metrics', () => {
     const z = await observedNode(5, { reactors: [zRaw] })
     nodes.push(y, z)
     const yToV = await y.sw.dialPeer(v.transport.listenAddress())
-    yToV.trySend(PEX_CHANNEL, encodePexAddrs([addr(5), addr(6)]))
+    expect(yToV.trySend(PEX_CHANNEL, encodePexAddrs([addr(5), addr(6)]))).toBe(true)
     const zToV: Peer = await z.sw.dialPeer(v.transport.listenAddress())
-    zToV.trySend(PEX_CHANNEL, Uint8Array.of(0xff, 0xff, 0xff))
+    expect(zToV.trySend(PEX_CHANNEL, Uint8Array.of(0xff, 0xff, 0xff))).toBe(true)
     await until(() => y.sw.peers().size === 0 && z.sw.peers().size === 0, 5000, 'V hangs up on Y and Z')
 
     vm = await metricsOf(v)

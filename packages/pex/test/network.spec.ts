@@ -44,7 +44,7 @@ describe('PEX over loopback TCP', () => {
     for (let round = 0; round < 5; round++) {
       const client = await node({ pex: { ensurePeersPeriodMs: 60_000 } })
       const peer = await client.sw.dialPeer(seed.addr)
-      peer.trySend(PEX_CHANNEL, encodePexRequest())
+      expect(peer.trySend(PEX_CHANNEL, encodePexRequest())).toBe(true)
       // Race the seed's flush-then-stop with a plain stop on both sides, then stop the client.
       await until(() => seed.sw.peers().has(client.addr.id), 'seed sees client')
       const seedSide = seed.sw.peers().get(client.addr.id)
@@ -159,15 +159,16 @@ describe('PEX over loopback TCP: the seed answers what a Go peer expects (facts 
       reactors: [
         {
           name: 'probe',
-          channels: () => [{ id: 0, priority: 1, recvMessageCapacity: 64000 }],
+          // Room for both requests below (the default send queue holds one message).
+          channels: () => [{ id: 0, priority: 1, sendQueueCapacity: 10, recvMessageCapacity: 64000 }],
           attach: () => {},
           receive: (e) => got.push(e.message)
         }
       ]
     })
     const peer = await probe.sw.dialPeer(seed.addr)
-    peer.trySend(0, encodePexRequest())
-    peer.trySend(0, encodePexRequest())
+    expect(peer.trySend(0, encodePexRequest())).toBe(true)
+    expect(peer.trySend(0, encodePexRequest())).toBe(true)
     await until(() => probe.removed.length === 1, 'the seed hung up')
     expect(got.map((m) => decodePexMessage(m).type)).toEqual(['addrs'])
   })
