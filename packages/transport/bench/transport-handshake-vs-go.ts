@@ -10,7 +10,9 @@
  * With `--seed` it instead runs the seed-shaped benchmark: one fresh listener (Go, then ours)
  * takes `--seed-conns` (10,000) inbound connections that each handshake, send one message on a
  * test channel, wait for its echo, and close, with `--seed-inflight` (128) dialers at once;
- * it reports connections/s, the listener's CPU per connection and its peak RSS.
+ * it reports connections/s, the listener's CPU per connection and its peak RSS. With
+ * `--seed-warmup=N` the listener first takes N connections that are not measured (a fresh Node
+ * process spends its first seconds compiling: the cold figure includes that JIT warm-up).
  *
  * Go's side is a small program on the unmodified CometBFT v0.34.35 `p2p` packages (listener: a
  * Switch with one echo reactor on channel 0x77, allow_duplicate_ip, rate limits off; dialer:
@@ -18,7 +20,7 @@
  * with `--go=<binary>` (or $P2P_GOBENCH); it is not part of this repository (see
  * BENCHMARKS-transport.md §6 for its protocol). Without it only our pairings run.
  *
- * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-dialer=go|ours]
+ * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -368,7 +370,8 @@ async function seed(goBin: string | undefined): Promise<void> {
   const dialerKind = (stringArg('seed-dialer') ?? (goBin === undefined ? 'ours' : 'go')) as 'go' | 'ours'
   const kinds: Array<'go' | 'ours'> = goBin === undefined ? ['ours'] : ['go', 'ours']
   const rounds = numberArg('rounds', 3)
-  console.log(`seed-shaped: ${total} inbound connections per run, ${inflight} at once, each handshake + one echo on channel 0x77 + close; dialer: ${dialerKind}; fresh listener process per run`)
+  const warmup = numberArg('seed-warmup', 0)
+  console.log(`seed-shaped: ${total} inbound connections per run, ${inflight} at once, each handshake + one echo on channel 0x77 + close; dialer: ${dialerKind}; fresh listener process per run${warmup > 0 ? `, measured after ${warmup} warm-up connections in the same process` : ' (cold: JIT warm-up included)'}`)
   console.log('| listener | run | connections/s | listener CPU µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | errors | load avg |')
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   const d = await startDialer(dialerKind, goBin, keys)
@@ -378,6 +381,7 @@ async function seed(goBin: string | undefined): Promise<void> {
       const l = await startListener(k, goBin)
       l.send('stats')
       const rss0 = ((await l.next()).maxRssKb as number) / 1024
+      if (warmup > 0) await measure(d, l, inflight, 600_000, true, warmup)
       const s = await measure(d, l, inflight, 600_000, true, total)
       l.send('cpu')
       const rss = ((await l.next()).maxRssKb as number) / 1024

@@ -24,6 +24,8 @@ export interface ConnectionUpgraderInit {
   peerFilter?: PeerFilter | undefined
   handshakeTimeoutMs: number
   nodeInfoTimeoutMs: number
+  /** Inbound: send our NodeInfo behind our auth signature (see `UpgradeOptions.earlyNodeInfo`). */
+  earlyNodeInfo: boolean
   /** Told about every failed connection, once (the transport emits `connection:rejected`). */
   onRejected: (remote: string, outbound: boolean, error: Error) => void
   /** Handshakes in flight and their duration; nothing is measured without it. */
@@ -87,6 +89,7 @@ export class ConnectionUpgrader {
         peerFilter: init.peerFilter,
         secretTimeoutMs: init.handshakeTimeoutMs,
         nodeInfoTimeoutMs: init.nodeInfoTimeoutMs,
+        earlyNodeInfo: init.earlyNodeInfo,
         abort: ctx.abort,
         ...(ctx.firstBytesTimeoutMs === undefined ? {} : { firstBytesTimeoutMs: ctx.firstBytesTimeoutMs }),
         ...(ctx.onFirstBytes === undefined ? {} : { onFirstBytes: ctx.onFirstBytes })

@@ -11,7 +11,7 @@ import {
   validateNodeInfo
 } from '@p2p/types'
 import type { ByteStream } from './byte-stream.js'
-import { exchangeNodeInfo, exchangeNodeInfoOn } from './nodeinfo/exchange.js'
+import { exchangeNodeInfo, exchangeNodeInfoOn, framedNodeInfo } from './nodeinfo/exchange.js'
 import { askPeerFilter } from './peer-filter.js'
 import { SecretConnection } from './secret/secret-connection.js'
 import type { ConnAbort } from './util/conn-abort.js'
@@ -34,6 +34,12 @@ export interface SecureUpgraderOptions {
   firstBytesTimeoutMs?: number
   /** Told once when the first bytes arrived. */
   onFirstBytes?: () => void
+  /**
+   * Plaintext to send sealed right behind our auth signature, in the same write, before the
+   * peer's signature is verified (an inbound connection's NodeInfo). An upgrader that ignores it
+   * returns a stream without `sentEarly`, and the NodeInfo is sent after the handshake instead.
+   */
+  earlyData?: Uint8Array
 }
 
 /** Runs the secret handshake over a raw duplex (the seam for the SecretConnection). */
@@ -58,6 +64,15 @@ export interface UpgradeOptions {
   /** Inbound: see {@link SecureUpgraderOptions.firstBytesTimeoutMs}. */
   firstBytesTimeoutMs?: number
   onFirstBytes?: () => void
+  /**
+   * Inbound only: send our NodeInfo right behind our auth signature instead of after the peer's
+   * signature and the `denyAuthenticated` filter, saving the peer and us a round of wake-ups and
+   * a write each. Our NodeInfo is public (Go hands it to every peer that completes the handshake)
+   * and the peer is still refused at the same stages; what changes is only that a peer refused
+   * by `denyAuthenticated` (or failing its signature) has received it. Outbound connections never
+   * send early: the dialled ID must be proven first, as in Go.
+   */
+  earlyNodeInfo?: boolean
 }
 
 export interface Upgraded {
@@ -71,7 +86,8 @@ export interface Upgraded {
  * Turns a raw connection into an authenticated peer whose NodeInfo passed every check, in Go's
  * order: secret handshake, dialled ID, NodeInfo exchange, validate, NodeInfo ID == key ID, not
  * ourselves, compatible; the peer filter's `denyAuthenticated` right after the dialled-ID check
- * (before any NodeInfo byte is sent) and `denyNodeInfo` last. Closes the socket on any failure.
+ * (before any NodeInfo byte is sent, unless `earlyNodeInfo` sent ours on an inbound connection)
+ * and `denyNodeInfo` last. Closes the socket on any failure.
  */
 export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgraded> {
   let secure: SecureStream | undefined
@@ -84,6 +100,7 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     const secretOptions: SecureUpgraderOptions = { timeoutMs: o.secretTimeoutMs }
     if (o.firstBytesTimeoutMs !== undefined) secretOptions.firstBytesTimeoutMs = o.firstBytesTimeoutMs
     if (o.onFirstBytes !== undefined) secretOptions.onFirstBytes = o.onFirstBytes
+    if (o.earlyNodeInfo === true && o.expectedId === undefined) secretOptions.earlyData = framedNodeInfo(o.ourInfo)
     secure = await o.secure(socket, o.nodeKey, secretOptions)
     const remoteId = secure.remoteId
     if (o.expectedId !== undefined && remoteId !== o.expectedId) {

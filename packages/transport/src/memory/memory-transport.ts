@@ -58,12 +58,15 @@ export interface MemoryTransportInit {
   handshakeTimeoutMs?: number
   /** NodeInfo-exchange deadline, ms. Default 3000 (Go). */
   nodeInfoTimeoutMs?: number
+  /** As on the TCP transport: inbound, our NodeInfo leaves with our handshake signature. Default true. */
+  earlyNodeInfo?: boolean
 }
 
 /** The defaults of {@link MemoryTransportInit}'s optional fields (Go's 3 s deadlines). */
 export const MEMORY_TRANSPORT_DEFAULTS = {
   handshakeTimeoutMs: 3000,
-  nodeInfoTimeoutMs: 3000
+  nodeInfoTimeoutMs: 3000,
+  earlyNodeInfo: true
 } as const
 
 /** What a {@link MemoryTransport} needs from the node: the same components as the TCP transport. */
@@ -109,6 +112,7 @@ export class MemoryTransport extends TypedEventEmitter<TransportEvents> implemen
       peerFilter: components.peerFilter,
       handshakeTimeoutMs: init.handshakeTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.handshakeTimeoutMs,
       nodeInfoTimeoutMs: init.nodeInfoTimeoutMs ?? MEMORY_TRANSPORT_DEFAULTS.nodeInfoTimeoutMs,
+      earlyNodeInfo: init.earlyNodeInfo ?? MEMORY_TRANSPORT_DEFAULTS.earlyNodeInfo,
       metrics: components.metrics,
       onRejected: (remote, outbound, error) => {
         this.emit('connection:rejected', { remote, outbound, error })

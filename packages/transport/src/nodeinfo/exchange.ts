@@ -20,7 +20,8 @@ export interface ExchangeOptions {
 // allocates: encode each object once.
 const encoded = new WeakMap<NodeInfo, Uint8Array>()
 
-function framedNodeInfo(ours: NodeInfo): Uint8Array {
+/** Our NodeInfo as it goes on the wire (uvarint-delimited), encoded once per object. */
+export function framedNodeInfo(ours: NodeInfo): Uint8Array {
   let framed = encoded.get(ours)
   if (framed === undefined) {
     framed = encodeDelimited(encodeNodeInfo(ours))
@@ -63,7 +64,9 @@ export async function exchangeNodeInfoOn(conn: SecretConnection, ours: NodeInfo,
   const timeoutMs = options.timeoutMs ?? DEFAULT_NODE_INFO_TIMEOUT_MS
   try {
     conn.armDeadline(timeoutMs, () => new TimeoutError('nodeinfo', timeoutMs))
-    conn.sendNow(framedNodeInfo(ours))
+    const framed = framedNodeInfo(ours)
+    // A listener may have sent it already, behind its auth signature.
+    if (conn.sentEarly !== framed) conn.sendNow(framed)
     return decodeNodeInfo(await conn.readMessage(MAX_NODE_INFO_SIZE))
   } catch (err) {
     if (options.signal?.aborted === true) throw new AbortError('NodeInfo exchange aborted', { cause: err })

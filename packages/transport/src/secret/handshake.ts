@@ -59,6 +59,12 @@ export interface UpgradeHandshakeOptions {
   firstBytesTimeoutMs?: number | undefined
   /** Told once when the first bytes arrived. */
   onFirstBytes?: (() => void) | undefined
+  /**
+   * Plaintext sealed and sent right behind our auth signature, in the same write, before the
+   * peer's signature is read (the listener's NodeInfo: see `UpgradeOptions.earlyNodeInfo`).
+   * The connection remembers it as {@link SecretConnection.sentEarly}.
+   */
+  earlyData?: Uint8Array | undefined
 }
 
 /**
@@ -116,7 +122,7 @@ export async function runSecretHandshake(
       upgrade.onFirstBytes?.()
     }
     driver.arm(timeoutMs, () => new TimeoutError('handshake', timeoutMs))
-    const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state)
+    const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state, upgrade.earlyData)
     driver.disarm()
     driver.unwatch()
     return conn
@@ -131,14 +137,20 @@ async function run(
   nodeKey: NodeKey,
   aead: AeadBackend,
   internals: HandshakeInternals,
-  state: { stage: HandshakeStage }
+  state: { stage: HandshakeStage },
+  earlyData: Uint8Array | undefined
 ): Promise<SecretConnection> {
   // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
   const fixed = internals.ephemeralPrivateKey
   const eph = fixed === undefined ? takeEphemeralKeyPair() : generateEphemeralKeyPair(fixed)
-  driver.write(encodeBytesValueDelimited(eph.publicKey))
-  // While their key is on its way, make the key of the next handshake.
-  prepareEphemeralKeyPair()
+  const ephMessage = encodeBytesValueDelimited(eph.publicKey)
+  // A listener usually has the peer's key already (its first bytes woke us): then our key waits
+  // a moment and leaves with our signature in one write. Otherwise it goes now.
+  const held = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE).complete ? ephMessage : undefined
+  if (held === undefined) driver.write(ephMessage)
+  // While their key is on its way, make the key of the next handshake (in a tick of its own, so
+  // it never holds back what this turn sends).
+  process.nextTick(prepareEphemeralKeyPair)
   const remoteValue = decodeBytesValue(await readRawMessage(driver))
   // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.
   const remoteEph = new Uint8Array(32)
@@ -165,7 +177,11 @@ async function run(
   // 3. Signed challenge inside the first encrypted frame; theirs is read at the same time.
   state.stage = 'auth-sig'
   const signature = nodeKey.sign(challenge)
-  driver.write(writer.seal(encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)))
+  const authSigMessage = encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)
+  // Early data shares the signature's frames: a reader takes the signature message and keeps
+  // the rest of the frame for the next one, as Go's SecretConnection.Read does.
+  const sealed = writer.seal(earlyData === undefined ? authSigMessage : concat(authSigMessage, earlyData))
+  driver.write(held === undefined ? sealed : concat(held, sealed))
   const plain = new Uint8ArrayList()
   const authSig = decodeAuthSigMessage(await readSealedMessage(driver, reader, plain))
   const remotePublicKey = Uint8Array.from(ed25519KeyFromProto(authSig.pubKey))
@@ -173,7 +189,16 @@ async function run(
     throw new ProtocolError('challenge verification failed')
   }
   // Whatever plaintext followed the AuthSigMessage in its frame belongs to the next layer.
-  return new SecretConnection(driver, writer, reader, remotePublicKey, plain.subarray())
+  const conn = new SecretConnection(driver, writer, reader, remotePublicKey, plain.subarray())
+  conn.sentEarly = earlyData
+  return conn
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
 
 /** Reads one delimited message (at most 1 MiB) from the raw stream. */

@@ -30,6 +30,8 @@ export class SecretConnection implements ByteStream, StreamSink {
   private endReported = false
   private closeError: Error | undefined
   private drainWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+  /** @internal What the handshake already sent behind the auth signature (the early NodeInfo). */
+  sentEarly: Uint8Array | undefined
 
   /** @internal Made by the handshake, which hands over the stream and both frame states. */
   constructor(

@@ -99,7 +99,10 @@ export function takeEphemeralKeyPair(): EphemeralKeyPair {
 
 /** Makes the spare key pair for the next handshake, if there is none. */
 export function prepareEphemeralKeyPair(): void {
-  spare ??= generateEphemeralKeyPair()
+  // Runs from a tick of its own: a failure here must not escape; the next take tries again.
+  try {
+    spare ??= generateEphemeralKeyPair()
+  } catch {}
 }
 
 /**

@@ -1,0 +1,98 @@
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import type { Transport } from '@p2p/types'
+import { encodeDelimited, peekDelimited } from '@p2p/types/wire'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeNodeInfo, type TcpTransportInit, tcpTransport } from '../src/index.js'
+import { type TestIdentity, testIdentity } from './helpers/identity.js'
+import { evilPeer } from './secret-peer.js'
+
+// The listener's NodeInfo travels in the frame of its auth signature (one write, one round
+// fewer); a dialler proves the dialled ID before it sends a NodeInfo byte.
+
+const transports: Transport[] = []
+const sockets: Socket[] = []
+const servers: Server[] = []
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy()
+  for (const s of servers.splice(0)) s.close()
+  await Promise.all(transports.splice(0).map((t) => t.stop()))
+})
+
+async function start(init: TcpTransportInit = {}, id: TestIdentity = testIdentity()): Promise<Transport & { id: TestIdentity }> {
+  const t = tcpTransport({ listen: '127.0.0.1:0', ...init })({ nodeKey: id.nodeKey, nodeInfo: () => id.nodeInfo })
+  await t.start()
+  transports.push(t)
+  return Object.assign(t, { id })
+}
+
+async function rawSocketTo(t: Transport): Promise<Socket> {
+  const a = t.listenAddress()
+  const s = connect({ host: a.ip, port: a.port })
+  sockets.push(s)
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', resolve)
+    s.once('error', reject)
+  })
+  return s
+}
+
+/** The plaintext of the first sealed frame the other side sends, its auth signature cut off. */
+async function afterAuthSig(peer: NonNullable<Awaited<ReturnType<typeof evilPeer>>>): Promise<Uint8Array> {
+  const plain = peer.openFrame(await peer.reader.read(1044))
+  const auth = peekDelimited(plain, 1024)
+  expect(auth.complete).toBe(true)
+  return plain.subarray(auth.total)
+}
+
+describe('early NodeInfo (inbound)', () => {
+  it('a listener sends its NodeInfo in the frame of its auth signature, before it has ours', async () => {
+    const listener = await start()
+    const s = await rawSocketTo(listener)
+    // A peer that sends its key and never signs: the old order would send nothing more.
+    const peer = await evilPeer(s, { auth: 'none' })
+    if (peer === undefined) throw new Error('no handshake')
+    const rest = await afterAuthSig(peer)
+    expect(Buffer.from(rest).toString('hex')).toBe(Buffer.from(encodeDelimited(encodeNodeInfo(listener.id.nodeInfo))).toString('hex'))
+  })
+
+  it('earlyNodeInfo: false keeps Go order: the auth signature frame holds nothing else', async () => {
+    const listener = await start({ earlyNodeInfo: false })
+    const s = await rawSocketTo(listener)
+    const peer = await evilPeer(s, { auth: 'none' })
+    if (peer === undefined) throw new Error('no handshake')
+    expect((await afterAuthSig(peer)).length).toBe(0)
+  })
+
+  it('a peer that then fails its signature is still refused at the handshake', async () => {
+    const listener = await start()
+    const rejected = new Promise<Error>((resolve) =>
+      listener.addEventListener('connection:rejected', (e) => resolve(e.detail.error), { once: true })
+    )
+    const s = await rawSocketTo(listener)
+    await evilPeer(s, { auth: 'random-sig' })
+    const err = await rejected
+    expect(err.name).toBe('HandshakeError')
+    expect(err.message).toMatch(/challenge verification failed/)
+  })
+})
+
+describe('no early NodeInfo (outbound)', () => {
+  it('a dialler sends only its auth signature until the dialled ID is proven', async () => {
+    const dialler = await start()
+    const server = createServer()
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
+    const target = testIdentity()
+    const dial = dialler.dial({ id: target.nodeKey.id, ip: '127.0.0.1', port }).catch((err: Error) => err)
+    const s = await accepted
+    sockets.push(s)
+    const peer = await evilPeer(s, { auth: 'none' })
+    if (peer === undefined) throw new Error('no handshake')
+    expect((await afterAuthSig(peer)).length).toBe(0)
+    s.destroy()
+    expect(await dial).toBeInstanceOf(Error)
+  })
+})
