@@ -20,7 +20,18 @@ export class AbortError extends P2PError {
 }
 
 /** Which wait timed out. */
-export type TimeoutPhase = 'dial' | 'handshake' | 'nodeinfo' | 'filter' | 'pong' | 'send' | 'remove-peer'
+export type TimeoutPhase =
+  | 'dial'
+  | 'handshake'
+  | 'nodeinfo'
+  | 'filter'
+  | 'pong'
+  | 'send'
+  | 'remove-peer'
+  /** A reactor's `start()` (awaited by the switch's start). */
+  | 'reactor-start'
+  /** A reactor's `stop()` (awaited by the switch's stop). */
+  | 'reactor-stop'
 
 /** An operation did not finish within its deadline. */
 export class TimeoutError extends P2PError {

@@ -34,4 +34,13 @@ export interface Reactor extends Partial<Startable> {
    * connection's read path and would stall ping/pong): queue internally. Throwing stops the peer.
    */
   receive(envelope: Envelope): void
+  /**
+   * The `message_type` label of a message on one of this reactor's channels, for the switch's
+   * `cometbft_p2p_message_receive_bytes_total` / `_send_bytes_total`. Go's label is the Go type
+   * of the decoded message as `<proto package>_<Type>` (`p2p_PexRequest`, `consensus_Vote`);
+   * return that name. Called for every message sent or received while metrics are on: keep it
+   * cheap (a look at the first bytes, no decoding) and return one of a few fixed strings.
+   * Undefined, or no such method, counts the message as `unknown`.
+   */
+  messageType?(channelId: number, message: Uint8Array): string | undefined
 }

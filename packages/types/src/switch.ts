@@ -76,6 +76,13 @@ export interface SwitchFacade {
   stopPeer(peer: Peer, reason: Error | undefined): void
   /** Disconnects `peer` after sending what is queued for it (Go's `FlushStop`). */
   stopPeerGracefully(peer: Peer): Promise<void>
+  /**
+   * Marks `peer` good in the switch's address book, if it has one (Go `Switch.MarkPeerAsGood`:
+   * consensus calls it for a peer that sent useful votes or block parts). Does nothing for a
+   * peer the switch does not hold. Optional: a facade without it has no book to tell, so call
+   * it as `sw.markPeerAsGood?.(peer)`.
+   */
+  markPeerAsGood?(peer: Peer): void
   readonly events: TypedEventTarget<SwitchEvents>
 }
 
