@@ -73,6 +73,14 @@ export interface SwitchInit {
    */
   removePeerTimeoutMs?: number
   /**
+   * How long the switch waits for one reactor's async `start()` or `stop()`; default 10 s. Past
+   * it, `start()` stops the reactors it started (the late one too) and rejects with a
+   * `TimeoutError` (phase `reactor-start`); `stop()` logs a `TimeoutError` (phase
+   * `reactor-stop`) naming the reactor and goes on with the next one, so one hung reactor cannot
+   * hang the node's shutdown.
+   */
+  reactorTimeoutMs?: number
+  /**
    * Label byte counters with `peer_id` as well as `chID` (Go always does; it costs more CPU
    * than the sending, cometbft#3184). Default false.
    */
@@ -104,6 +112,7 @@ export interface ResolvedSwitchInit {
   readonly dialTimeoutMs: number
   readonly filterTimeoutMs: number
   readonly removePeerTimeoutMs: number
+  readonly reactorTimeoutMs: number
   readonly perPeerMetricLabels: boolean
   readonly metricsFlushIntervalMs: number
 }
@@ -116,6 +125,7 @@ export const SWITCH_DEFAULTS = {
   dialTimeoutMs: 10_000,
   filterTimeoutMs: 5_000,
   removePeerTimeoutMs: 10_000,
+  reactorTimeoutMs: 10_000,
   perPeerMetricLabels: false,
   metricsFlushIntervalMs: 1_000
 } as const
@@ -126,7 +136,7 @@ function checkInit(init: SwitchInit): void {
     const v = init[k]
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`${k} must be an integer >= 0, got ${String(v)}`)
   }
-  const times = ['dialTimeoutMs', 'filterTimeoutMs', 'removePeerTimeoutMs', 'metricsFlushIntervalMs'] as const
+  const times = ['dialTimeoutMs', 'filterTimeoutMs', 'removePeerTimeoutMs', 'reactorTimeoutMs', 'metricsFlushIntervalMs'] as const
   for (const k of times) {
     const v = init[k]
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${k} must be a number > 0, got ${String(v)}`)
@@ -152,6 +162,7 @@ export function p2pSwitch(init: SwitchInit = {}): (components: SwitchComponents)
     dialTimeoutMs: init.dialTimeoutMs ?? SWITCH_DEFAULTS.dialTimeoutMs,
     filterTimeoutMs: init.filterTimeoutMs ?? SWITCH_DEFAULTS.filterTimeoutMs,
     removePeerTimeoutMs: init.removePeerTimeoutMs ?? SWITCH_DEFAULTS.removePeerTimeoutMs,
+    reactorTimeoutMs: init.reactorTimeoutMs ?? SWITCH_DEFAULTS.reactorTimeoutMs,
     perPeerMetricLabels: init.perPeerMetricLabels ?? SWITCH_DEFAULTS.perPeerMetricLabels,
     metricsFlushIntervalMs: init.metricsFlushIntervalMs ?? SWITCH_DEFAULTS.metricsFlushIntervalMs
   }

@@ -134,11 +134,17 @@ export class P2PSwitch implements Switch {
     const started: Reactor[] = []
     try {
       for (const r of this.#registry.list()) {
-        await r.start?.()
+        try {
+          await this.#lifecycle(r, 'reactor-start')
+        } catch (err) {
+          // A start that ran out of time may have half started: it is stopped with the others.
+          if (err instanceof TimeoutError) started.push(r)
+          throw err
+        }
         started.push(r)
       }
     } catch (err) {
-      for (const r of started.reverse()) await Promise.resolve(r.stop?.()).catch(() => {})
+      for (const r of started.reverse()) await this.#stopReactor(r)
       this.#controller = undefined
       throw err
     }
@@ -166,16 +172,32 @@ export class P2PSwitch implements Switch {
       await Promise.all(this.#peers.list().map((p) => this.#remove(p, undefined)))
       await Promise.allSettled([...this.#tasks])
     }
-    for (const r of this.#registry.list()) {
-      try {
-        await r.stop?.()
-      } catch (err) {
-        this.#log.error('reactor %s failed to stop: %s', r.name, asError(err).message)
-      }
-    }
+    for (const r of this.#registry.list()) await this.#stopReactor(r)
     this.#metrics?.flush()
     this.#acceptLoop = undefined
     this.#controller = undefined
+  }
+
+  /**
+   * Runs a reactor's `start` or `stop`; an async one is awaited at most `reactorTimeoutMs`, then
+   * rejects with `TimeoutError(phase)` (its late outcome is ignored). Sync throws propagate.
+   */
+  async #lifecycle(r: Reactor, phase: 'reactor-start' | 'reactor-stop'): Promise<void> {
+    const res: unknown = phase === 'reactor-start' ? r.start?.() : r.stop?.()
+    if (!isThenable(res)) return
+    const ms = this.#init.reactorTimeoutMs
+    if (!(await settlesWithin(res, ms))) {
+      throw new TimeoutError(phase, ms, `reactor ${r.name} did not ${phase === 'reactor-start' ? 'start' : 'stop'} within ${ms} ms`)
+    }
+  }
+
+  /** Stops one reactor, bounded; a failure or a hang is logged, never thrown (the rest still stop). */
+  async #stopReactor(r: Reactor): Promise<void> {
+    try {
+      await this.#lifecycle(r, 'reactor-stop')
+    } catch (err) {
+      this.#log.error('reactor %s failed to stop: %s', r.name, typedReason(asError(err)))
+    }
   }
 
   // ---- facade ----

@@ -310,6 +310,116 @@ describe('removal', () => {
     }
   })
 
+  describe('a reactor whose start() or stop() never settles', () => {
+    const errorLog = (errors: string[]) =>
+      Object.assign(() => {}, {
+        error: (f: string, ...a: unknown[]) => errors.push(format(f, ...a)),
+        trace: () => {},
+        enabled: true
+      })
+    class Hung extends RecordingReactor {
+      readonly lifecycle: string[] = []
+      constructor(
+        name: string,
+        channelIds: readonly number[],
+        readonly hangOn: 'start' | 'stop'
+      ) {
+        super(name, channelIds)
+      }
+      protected override onStart(): Promise<void> | void {
+        this.lifecycle.push('start')
+        if (this.hangOn === 'start') return new Promise<void>(() => {})
+      }
+      protected override onStop(): Promise<void> | void {
+        this.lifecycle.push('stop')
+        if (this.hangOn === 'stop') return new Promise<void>(() => {})
+      }
+    }
+    class Tracked extends RecordingReactor {
+      readonly lifecycle: string[] = []
+      protected override onStart(): void {
+        this.lifecycle.push('start')
+      }
+      protected override onStop(): void {
+        this.lifecycle.push('stop')
+      }
+    }
+
+    it('stop() waits reactorTimeoutMs, logs a TimeoutError naming the reactor, stops the others and ends with the peers closed', async () => {
+      vi.useFakeTimers()
+      try {
+        const errors: string[] = []
+        const transport = new FakeTransport()
+        transport.start()
+        const sw = p2pSwitch({ reactorTimeoutMs: 4_000 })({ transport, nodeInfo: () => ours.nodeInfo, logger: { forComponent: () => errorLog(errors) } })
+        const hung = new Hung('hung', [0x20], 'stop')
+        const after = new Tracked('after', [0x21])
+        sw.addReactor(hung)
+        sw.addReactor(after)
+        await sw.start()
+        const conn = new FakeConnection(false)
+        const peer = await sw.addPeer(conn)
+        let stopped = false
+        const stopping = Promise.resolve(sw.stop()).then(() => {
+          stopped = true
+        })
+        await vi.advanceTimersByTimeAsync(3_999)
+        // the peers are closed before the reactors stop; the switch is still waiting on `hung`
+        expect(conn.closed).toBeDefined()
+        expect(sw.peers().has(peer.id)).toBe(false)
+        expect(stopped).toBe(false)
+        expect(after.lifecycle).toEqual(['start'])
+        expect(errors).toEqual([])
+        await vi.advanceTimersByTimeAsync(1)
+        await stopping
+        expect(stopped).toBe(true)
+        expect(hung.lifecycle).toEqual(['start', 'stop'])
+        expect(after.lifecycle).toEqual(['start', 'stop'])
+        expect(errors).toEqual(['reactor hung failed to stop: TimeoutError:reactor-stop: reactor hung did not stop within 4000 ms'])
+        // nothing of the switch's is left running, and the transport can be stopped after it
+        expect(vi.getTimerCount()).toBe(0)
+        await transport.stop()
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+
+    it('start() rejects with TimeoutError(reactor-start) after reactorTimeoutMs and stops what it started, the late reactor too', async () => {
+      vi.useFakeTimers()
+      try {
+        const errors: string[] = []
+        const transport = new FakeTransport()
+        transport.start()
+        const sw = p2pSwitch({ reactorTimeoutMs: 2_000 })({ transport, nodeInfo: () => ours.nodeInfo, logger: { forComponent: () => errorLog(errors) } })
+        const before = new Tracked('before', [0x20])
+        const hung = new Hung('hung', [0x21], 'start')
+        const never = new Tracked('never', [0x22])
+        sw.addReactor(before)
+        sw.addReactor(hung)
+        sw.addReactor(never)
+        const starting = Promise.resolve(sw.start()).then(
+          () => undefined,
+          (err: unknown) => err
+        )
+        await vi.advanceTimersByTimeAsync(2_000)
+        const err = await starting
+        expect(err).toMatchObject({ name: 'TimeoutError', phase: 'reactor-start', timeoutMs: 2_000, message: 'reactor hung did not start within 2000 ms' })
+        expect(before.lifecycle).toEqual(['start', 'stop'])
+        expect(hung.lifecycle).toEqual(['start', 'stop'])
+        expect(never.lifecycle).toEqual([])
+        expect(errors).toEqual([])
+        await expect(sw.dialPeer({ id: '0'.repeat(40) as NodeID, ip: '127.0.0.9', port: 1 })).rejects.toMatchObject({ name: 'NotStartedError' })
+        expect(vi.getTimerCount()).toBe(0)
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+
+    it('reactorTimeoutMs must be positive', () => {
+      expect(() => p2pSwitch({ reactorTimeoutMs: 0 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
+    })
+  })
+
   it('removePeerTimeoutMs must be positive', () => {
     expect(() => p2pSwitch({ removePeerTimeoutMs: 0 })).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
   })
