@@ -315,3 +315,46 @@ describe('nonce exhaustion', () => {
     expect(r.bytes()).toEqual(Uint8Array.of(1))
   })
 })
+
+describe('set-up writes (StreamDriver.writeSoon)', () => {
+  // The set-up queues its messages to leave in one write at the end of the turn; any other write
+  // path must not overtake them.
+  const bytes = (...xs: number[]): Uint8Array => Uint8Array.from(xs)
+
+  it('joins what one turn queues into one write, after the turn', async () => {
+    const [ours, theirs] = duplexPair()
+    const chunks: Uint8Array[] = []
+    theirs.on('data', (c: Uint8Array) => chunks.push(Uint8Array.from(c)))
+    const driver = new StreamDriver(ours)
+    driver.writeSoon(bytes(1, 2))
+    driver.writeSoon(bytes(3))
+    expect(chunks).toEqual([])
+    await until(() => chunks.length > 0, 'the joined write')
+    expect(chunks).toEqual([bytes(1, 2, 3)])
+    driver.destroy()
+  })
+
+  it('a corked or plain write in the same turn goes after what was queued', async () => {
+    const [ours, theirs] = duplexPair()
+    const got = collect(theirs)
+    const driver = new StreamDriver(ours)
+    driver.writeSoon(bytes(1))
+    driver.writeCorked(bytes(2))
+    driver.writeSoon(bytes(3))
+    driver.write(bytes(4))
+    driver.writeSoon(bytes(5))
+    await until(() => got.bytes().length === 5, 'all five bytes')
+    expect(got.bytes()).toEqual(bytes(1, 2, 3, 4, 5))
+    driver.destroy()
+  })
+
+  it('destroy sends what is queued first', async () => {
+    const [ours, theirs] = duplexPair()
+    const got = collect(theirs)
+    const driver = new StreamDriver(ours)
+    driver.writeSoon(bytes(7, 8))
+    driver.destroy()
+    await got.ended
+    expect(got.bytes()).toEqual(bytes(7, 8))
+  })
+})

@@ -143,13 +143,12 @@ async function run(
   // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
   const fixed = internals.ephemeralPrivateKey
   const eph = fixed === undefined ? takeEphemeralKeyPair() : generateEphemeralKeyPair(fixed)
-  const ephMessage = encodeBytesValueDelimited(eph.publicKey)
-  // A listener usually has the peer's key already (its first bytes woke us): then our key waits
-  // a moment and leaves with our signature in one write. Otherwise it goes now.
-  const held = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE).complete ? ephMessage : undefined
-  if (held === undefined) driver.write(ephMessage)
-  // While their key is on its way, make the key of the next handshake (in a tick of its own, so
-  // it never holds back what this turn sends).
+  // Everything this turn writes leaves in one write at its end: a listener usually has the
+  // peer's key already (its first bytes woke us), so its key, signature and early data go
+  // together; a dialler's key goes alone, as soon as this turn awaits the answer.
+  driver.writeSoon(encodeBytesValueDelimited(eph.publicKey))
+  // While their key is on its way, make the key of the next handshake: in a tick after the one
+  // that sends (ticks run in order), so it never holds back what this turn writes.
   process.nextTick(prepareEphemeralKeyPair)
   const remoteValue = decodeBytesValue(await readRawMessage(driver))
   // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.
@@ -180,8 +179,7 @@ async function run(
   const authSigMessage = encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)
   // Early data shares the signature's frames: a reader takes the signature message and keeps
   // the rest of the frame for the next one, as Go's SecretConnection.Read does.
-  const sealed = writer.seal(earlyData === undefined ? authSigMessage : concat(authSigMessage, earlyData))
-  driver.write(held === undefined ? sealed : concat(held, sealed))
+  driver.writeSoon(writer.seal(earlyData === undefined ? authSigMessage : concat(authSigMessage, earlyData)))
   const plain = new Uint8ArrayList()
   const authSig = decodeAuthSigMessage(await readSealedMessage(driver, reader, plain))
   const remotePublicKey = Uint8Array.from(ed25519KeyFromProto(authSig.pubKey))

@@ -118,10 +118,13 @@ export class SecretConnection implements ByteStream, StreamSink {
     }
   }
 
-  /** @internal Seals `data` and writes it at once (one message, no corking): the NodeInfo. */
+  /**
+   * @internal Seals `data` (the NodeInfo) to leave at the end of this turn, in one write with
+   * anything else the set-up wrote in it (a dialler's signature, when the peer's came at once).
+   */
   sendNow(data: Uint8Array): void {
     if (this.isClosed) throw new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError })
-    this.driver.write(this.writer.seal(data))
+    this.driver.writeSoon(this.writer.seal(data))
   }
 
   /** @internal Interrupts {@link readMessage} with `error()` after `ms` (replaces the previous deadline). */

@@ -133,7 +133,35 @@ export class StreamDriver {
   }
 
   write(data: Uint8Array): boolean {
+    if (this.soon !== undefined) this.flushSoon()
     return this.stream.write(data)
+  }
+
+  /**
+   * Queues `data` to leave at the end of the current turn, joined with whatever else this turn
+   * queues into one buffer and one `write` (the set-up messages: a listener's key, signature and
+   * NodeInfo; a dialler's signature and NodeInfo when the peer's answer is already here). Plain
+   * {@link write}s and {@link destroy} send what is queued first, so the order is kept.
+   */
+  writeSoon(data: Uint8Array): void {
+    if (this.soon === undefined) {
+      this.soon = data
+      process.nextTick(flushDriver, this)
+      return
+    }
+    const joined = Buffer.allocUnsafe(this.soon.length + data.length)
+    joined.set(this.soon)
+    joined.set(data, this.soon.length)
+    this.soon = joined
+  }
+
+  private soon: Uint8Array | undefined
+  /** @internal */
+  flushSoon(): void {
+    const data = this.soon
+    if (data === undefined) return
+    this.soon = undefined
+    if (!this.stream.destroyed) this.stream.write(data)
   }
 
   /**
@@ -141,6 +169,7 @@ export class StreamDriver {
    * writes in one tick leave in one `writev` (one syscall) instead of one each.
    */
   writeCorked(data: Uint8Array): boolean {
+    if (this.soon !== undefined) this.flushSoon()
     if (!this.corked) {
       this.corked = true
       this.stream.cork()
@@ -169,6 +198,7 @@ export class StreamDriver {
     this.disarm()
     this.unwatch()
     if (this.stream.destroyed) return
+    if (this.soon !== undefined) this.flushSoon()
     if (this.corked) this.uncork()
     this.stream.destroy()
   }
@@ -240,6 +270,9 @@ function onStreamDrain(this: DrivenStream): void {
 }
 function onDriverTimeout(driver: StreamDriver): void {
   driver.fireTimeout()
+}
+function flushDriver(driver: StreamDriver): void {
+  driver.flushSoon()
 }
 function uncorkDriver(driver: StreamDriver): void {
   driver.uncork()
