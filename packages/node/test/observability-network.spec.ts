@@ -90,6 +90,13 @@ describe('observability of a running 4-node network', () => {
       expect(metricValue(text, `cometbft_p2p_peer_receive_bytes_total{chID="${chID}"}`)).toBe(n.reactor.bytes)
       expect(metricValue(text, `cometbft_p2p_peer_send_bytes_total{chID="${chID}"}`)).toBe(3 * MESSAGES * SIZE)
       expect(metricValue(text, 'cometbft_p2p_peer_pending_send_bytes')).toBe(0)
+      // Go's per-message-type series: every message was filled with its index (25 even, 25 odd
+      // from each of 3 peers, and to each of them), named by the counting reactor
+      for (const type of ['test_Even', 'test_Odd']) {
+        expect(metricValue(text, `cometbft_p2p_message_receive_bytes_total{message_type="${type}"}`)).toBe((3 * MESSAGES * SIZE) / 2)
+        expect(metricValue(text, `cometbft_p2p_message_send_bytes_total{message_type="${type}"}`)).toBe((3 * MESSAGES * SIZE) / 2)
+      }
+      expect(metricValue(text, 'cometbft_p2p_message_receive_bytes_total{message_type="unknown"}')).toBeUndefined()
       // per-peer series only when asked
       expect(text).not.toContain('peer_id=')
     }

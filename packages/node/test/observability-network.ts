@@ -28,6 +28,10 @@ export class CountingReactor extends BaseReactor {
     this.messages++
     this.bytes += e.message.length
   }
+  /** Names messages by the parity of their first byte (the `message_type` label of the switch's metrics). */
+  messageType(_ch: number, m: Uint8Array): string | undefined {
+    return (m[0] ?? 0) % 2 === 0 ? 'test_Even' : 'test_Odd'
+  }
 }
 
 export interface ObservedNode {

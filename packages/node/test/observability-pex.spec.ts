@@ -9,10 +9,12 @@ import { type ObservedNode, observedNode, until } from './observability-network.
 class RawPex extends BaseReactor {
   readonly name = 'raw-pex'
   readonly got: PexMessage[] = []
+  bytes = 0
   channels(): ChannelDescriptor[] {
     return [{ id: PEX_CHANNEL, priority: 1, sendQueueCapacity: 10, recvMessageCapacity: 64_000 }]
   }
   receive(e: Envelope): void {
+    this.bytes += e.message.length
     this.got.push(decodePexMessage(e.message))
   }
 }
@@ -112,5 +114,22 @@ describe('PEX metrics on a running network, read from /metrics', () => {
     for (const kind of ['pex-request-flood', 'pex-unsolicited-addrs', 'bad-message']) {
       expect(series(vm, 'cometbft_p2p_peers_removed_total', { direction: 'inbound', reason: `MisbehaviourError:${kind}` }), kind).toBe(1)
     }
+
+    // Go's per-message-type series, with Go's label values (the switch's: batched, so read after
+    // the stops that flush them). V received X's 3 requests, B's answer and Y's unsolicited one,
+    // and Z's bytes that are no PEX message as unknown; it sent one request and 2 answers to X.
+    await v.sw.stop()
+    await b.sw.stop()
+    const [vt, bt] = [await v.metrics.expose(), await b.metrics.expose()]
+    const typed = (text: string, dir: 'receive' | 'send', type: string): number => series(text, `cometbft_p2p_message_${dir}_bytes_total`, { message_type: type })
+    const request = encodePexRequest().length
+    expect(typed(vt, 'receive', 'p2p_PexRequest')).toBe(3 * request)
+    expect(typed(bt, 'send', 'p2p_PexAddrs')).toBeGreaterThan(0)
+    expect(typed(vt, 'receive', 'p2p_PexAddrs')).toBe(typed(bt, 'send', 'p2p_PexAddrs') + encodePexAddrs([addr(5), addr(6)]).length)
+    expect(typed(vt, 'receive', 'unknown')).toBe(3)
+    expect(typed(vt, 'send', 'p2p_PexRequest')).toBe(request)
+    expect(typed(bt, 'receive', 'p2p_PexRequest')).toBe(request)
+    expect(typed(vt, 'send', 'p2p_PexAddrs')).toBe(xRaw.bytes)
+    expect(typed(vt, 'send', 'unknown')).toBe(0)
   })
 })

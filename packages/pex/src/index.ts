@@ -44,6 +44,7 @@ export {
   netAddressesFromProto,
   PEX_CHANNEL,
   type PexMessage,
+  pexMessageType,
   type ProtoNetAddress
 } from './messages.js'
 export { type PexConfig, PexReactor } from './pex-reactor.js'

@@ -213,6 +213,17 @@ export function decodePexMessage(buf: Uint8Array, options: DecodeOptions = {}): 
 }
 
 /**
+ * Go's `message_type` label of a PEX message (`p2p_PexRequest`, `p2p_PexAddrs`: the Go type
+ * `*p2p.PexRequest` as Go's metrics name it), read from the first field tag of the `Message`
+ * without decoding it; undefined for anything else. A message whose first field is not its
+ * last member (which gogo would decode to the last one) is named after the first.
+ */
+export function pexMessageType(buf: Uint8Array): 'p2p_PexRequest' | 'p2p_PexAddrs' | undefined {
+  const tag = buf[0]
+  return tag === 0x0a ? 'p2p_PexRequest' : tag === 0x12 ? 'p2p_PexAddrs' : undefined
+}
+
+/**
  * Go's `NetAddressesFromProto`: every address must have an IP that parses and a port below
  * 65536; the first that does not throws `NetAddressError` (`invalid-ip` / `invalid-port`, with
  * Go's text). IDs are not checked here.

@@ -27,6 +27,7 @@ import {
   MAX_PEX_MESSAGE_SIZE,
   netAddressesFromProto,
   PEX_CHANNEL,
+  pexMessageType,
   type ProtoNetAddress
 } from './messages.js'
 import { addrRejectedReason, type PexAddrRejectedReason, PexMetrics, type PexMessageType } from './pex-metrics.js'
@@ -277,6 +278,11 @@ export class PexReactor implements Reactor, Startable {
     const peer = candidates[Math.floor(this.#config.random() * candidates.length)] as Peer
     this.#log('book needs addresses: asking %s', peer.id)
     this.requestAddrs(peer)
+  }
+
+  /** Go's `message_type` metric label of a message on the PEX channel (see {@link pexMessageType}). */
+  messageType(_channelId: number, message: Uint8Array): string | undefined {
+    return pexMessageType(message)
   }
 
   receive(envelope: Envelope): void {

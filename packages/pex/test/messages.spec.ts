@@ -10,6 +10,7 @@ import {
   MAX_PEX_MESSAGE_SIZE,
   netAddressesFromProto,
   type PexMessage,
+  pexMessageType,
   type ProtoNetAddress
 } from '../src/messages.js'
 
@@ -121,6 +122,19 @@ describe('PEX messages: Go vectors', () => {
       }
     }
   )
+
+  it("pexMessageType: Go's message_type label of each decodable vector (ValueToMetricLabel of its unwrapped Go type)", () => {
+    const rows = vectors.decode.filter((r) => r.error === null && r.unwrapped_type !== undefined)
+    expect(rows.length).toBeGreaterThan(1)
+    for (const row of rows) {
+      // Go p2p/metrics.go: `\*?(\w+)\.(.*)` on reflect.TypeOf(msg).String(), joined with "_"
+      const m = /\*?(\w+)\.(.*)/.exec(row.unwrapped_type as string)
+      expect(pexMessageType(hex(row.message_hex))).toBe(`${m?.[1]}_${m?.[2]}`)
+    }
+    expect(new Set(rows.map((r) => pexMessageType(hex(r.message_hex))))).toEqual(new Set(['p2p_PexRequest', 'p2p_PexAddrs']))
+    expect(pexMessageType(new Uint8Array(0))).toBeUndefined()
+    expect(pexMessageType(Uint8Array.of(0x1a, 0x00))).toBeUndefined()
+  })
 
   it('the limits of the vectors are the defaults', () => {
     expect(MAX_PEX_MESSAGE_SIZE).toBe(vectors.limits['max_msg_size (RecvMessageCapacity of channel 0x00)'])

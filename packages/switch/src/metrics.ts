@@ -17,6 +17,15 @@ function tallies(): ByteTallies {
   return { sent: new Float64Array(256), recv: new Float64Array(256), dirty: false }
 }
 
+/** The `message_type` of a message whose reactor names none (Go always has a type name). */
+export const UNKNOWN_MESSAGE_TYPE = 'unknown'
+/** Distinct `message_type` values kept; past it (a reactor naming messages by content) the rest count as unknown. */
+const MAX_MESSAGE_TYPES = 64
+const MAX_MESSAGE_TYPE_LENGTH = 100
+
+/** Names a message for the `message_type` label (the switch asks the channel's reactor). */
+export type MessageTypeOf = (channelId: number, message: Uint8Array) => string | undefined
+
 /**
  * The switch's metrics under Go's names. Byte counters are tallied in typed arrays on the hot
  * path and handed to the sink in batches (`flush`): in Go, per-message label lookups cost more
@@ -32,9 +41,22 @@ export class SwitchMetrics {
   readonly #perPeer: boolean
   readonly #all = tallies()
   readonly #byPeer = new Map<NodeID, ByteTallies>()
+  readonly #messageRecvBytes: Counter
+  readonly #messageSendBytes: Counter
+  readonly #messageTypeOf: MessageTypeOf
+  /** Bytes by `message_type` since the last flush. */
+  readonly #typeRecv = new Map<string, number>()
+  readonly #typeSent = new Map<string, number>()
+  /** Every `message_type` value seen, bounded by MAX_MESSAGE_TYPES. */
+  readonly #types = new Set<string>([UNKNOWN_MESSAGE_TYPE])
 
-  constructor(metrics: Metrics, perPeerLabels: boolean) {
+  /**
+   * @param messageTypeOf - names a message for Go's `message_{receive,send}_bytes_total`
+   *   (the switch asks the channel's reactor, `Reactor.messageType`)
+   */
+  constructor(metrics: Metrics, perPeerLabels: boolean, messageTypeOf: MessageTypeOf = () => undefined) {
     this.#perPeer = perPeerLabels
+    this.#messageTypeOf = messageTypeOf
     const labelNames = perPeerLabels ? ['peer_id', 'chID'] : ['chID']
     this.#peers = metrics.registerGauge('cometbft_p2p_peers', { help: 'Number of peers.' })
     this.#inbound = metrics.registerGauge('cometbft_p2p_peers_inbound', { help: 'Number of inbound peers.' })
@@ -52,6 +74,20 @@ export class SwitchMetrics {
     this.#pending = metrics.registerGauge('cometbft_p2p_peer_pending_send_bytes', {
       help: 'Number of pending bytes to be sent to a given peer.',
       labelNames: perPeerLabels ? ['peer_id'] : []
+    })
+    // Go's per-message-type series (p2p/metrics.go). Go's label is the Go type of the decoded
+    // message (`reflect` + `<package>_<Type>`, e.g. `p2p_PexRequest`); the switch does not decode,
+    // so the channel's reactor names it (`Reactor.messageType`, PEX gives Go's values) and a
+    // message it does not name counts as `unknown`. Unlike Go, a received message is counted
+    // before its reactor decodes it (Go counts only what decoded), and every queued send counts
+    // (Go: only `SendEnvelope` / `TrySendEnvelope`). Batched like the byte counters above.
+    this.#messageRecvBytes = metrics.registerCounter('cometbft_p2p_message_receive_bytes_total', {
+      help: 'Number of bytes of each message type received.',
+      labelNames: ['message_type']
+    })
+    this.#messageSendBytes = metrics.registerCounter('cometbft_p2p_message_send_bytes_total', {
+      help: 'Number of bytes of each message type sent.',
+      labelNames: ['message_type']
     })
   }
 
@@ -72,18 +108,40 @@ export class SwitchMetrics {
     }
   }
 
-  /** Hot path: one array add. */
-  received(id: NodeID, channelId: number, bytes: number): void {
+  /** Hot path: one array add, and with `message` its reactor's type name and one map add. */
+  received(id: NodeID, channelId: number, bytes: number, message?: Uint8Array): void {
     const t = this.#tallies(id)
     t.recv[channelId] = (t.recv[channelId] ?? 0) + bytes
     t.dirty = true
+    if (message !== undefined) this.#tallyType(this.#typeRecv, channelId, message)
   }
 
-  /** Hot path: one array add. */
-  sent(id: NodeID, channelId: number, bytes: number): void {
+  /** Hot path: one array add, and with `message` its reactor's type name and one map add. */
+  sent(id: NodeID, channelId: number, bytes: number, message?: Uint8Array): void {
     const t = this.#tallies(id)
     t.sent[channelId] = (t.sent[channelId] ?? 0) + bytes
     t.dirty = true
+    if (message !== undefined) this.#tallyType(this.#typeSent, channelId, message)
+  }
+
+  #tallyType(into: Map<string, number>, channelId: number, message: Uint8Array): void {
+    let type: string | undefined
+    try {
+      type = this.#messageTypeOf(channelId, message)
+    } catch {
+      type = undefined
+    }
+    if (type === undefined || !this.#types.has(type)) type = this.#admitType(type)
+    into.set(type, (into.get(type) ?? 0) + message.length)
+  }
+
+  /** A new `message_type` value, within the bounds; else `unknown`. */
+  #admitType(type: string | undefined): string {
+    if (typeof type !== 'string' || type.length === 0 || type.length > MAX_MESSAGE_TYPE_LENGTH || this.#types.size >= MAX_MESSAGE_TYPES) {
+      return UNKNOWN_MESSAGE_TYPE
+    }
+    this.#types.add(type)
+    return type
   }
 
   /**
@@ -103,6 +161,13 @@ export class SwitchMetrics {
       total += n
     }
     if (!this.#perPeer) this.#pending.set(total)
+    for (const [into, counter] of [
+      [this.#typeRecv, this.#messageRecvBytes],
+      [this.#typeSent, this.#messageSendBytes]
+    ] as const) {
+      for (const [type, bytes] of into) counter.increment(bytes, { message_type: type })
+      into.clear()
+    }
   }
 
   #tallies(id: NodeID): ByteTallies {

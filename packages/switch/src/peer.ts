@@ -70,14 +70,14 @@ export class SwitchPeer implements Peer {
   async send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean> {
     if (this.stopped || !this.hasChannel(channelId)) return false
     const ok = await this.conn.send(channelId, message, options)
-    if (ok) this.#metrics?.sent(this.id, channelId, message.length)
+    if (ok) this.#metrics?.sent(this.id, channelId, message.length, message)
     return ok
   }
 
   trySend(channelId: number, message: Uint8Array): boolean {
     if (this.stopped || !this.hasChannel(channelId)) return false
     const ok = this.conn.trySend(channelId, message)
-    if (ok) this.#metrics?.sent(this.id, channelId, message.length)
+    if (ok) this.#metrics?.sent(this.id, channelId, message.length, message)
     return ok
   }
 

@@ -84,7 +84,7 @@ export class P2PSwitch implements Switch {
     this.#c = components
     this.#init = init
     this.#log = components.logger?.forComponent('p2p:switch') ?? disabledLogger()
-    this.#metrics = components.metrics === undefined ? undefined : new SwitchMetrics(components.metrics, init.perPeerMetricLabels)
+    this.#metrics = components.metrics === undefined ? undefined : new SwitchMetrics(components.metrics, init.perPeerMetricLabels, (ch, msg) => this.#registry.forChannel(ch)?.messageType?.(ch, msg))
     const peers = this.#peers
     this.#peerView = {
       has: (id) => peers.has(id),
@@ -103,6 +103,7 @@ export class P2PSwitch implements Switch {
       broadcast: (ch, msg) => this.broadcast(ch, msg),
       stopPeer: (peer, reason) => this.stopPeer(peer, reason),
       stopPeerGracefully: (peer) => this.stopPeerGracefully(peer),
+      markPeerAsGood: (peer) => this.markPeerAsGood(peer),
       events: this.events
     }
   }
@@ -255,6 +256,25 @@ export class P2PSwitch implements Switch {
       return
     }
     await this.#remove(ours, undefined, true)
+  }
+
+  /**
+   * Go's `Switch.MarkPeerAsGood`: tells the address book (if any) that `peer` did something
+   * useful, so its address moves to the book's tried set. Does nothing for a peer this switch
+   * does not hold (or holds no more); a book that throws is logged, never thrown.
+   */
+  markPeerAsGood(peer: Peer): void {
+    const book = this.#c.addrBook
+    if (book === undefined) return
+    const ours = this.#own(peer)
+    if (ours === undefined || ours.stopped) return
+    // The book is keyed by ID: the address of an inbound peer is its socket's, with its ID.
+    const addr = ours.socketAddr.id === ours.id ? ours.socketAddr : { ...ours.socketAddr, id: ours.id }
+    try {
+      book.markGood(addr)
+    } catch (err) {
+      this.#log.error('address book markGood failed: %s', asError(err).message)
+    }
   }
 
   // ---- admission ----
@@ -456,7 +476,7 @@ export class P2PSwitch implements Switch {
       this.stopPeer(peer, new ProtocolError(`message on channel ${hex(channelId)} that no reactor owns`))
       return
     }
-    this.#metrics?.received(peer.id, channelId, message.length)
+    this.#metrics?.received(peer.id, channelId, message.length, message)
     try {
       reactor.receive({ channelId, src: peer, message })
     } catch (err) {

@@ -679,10 +679,97 @@ describe('peers', () => {
       const labels = (ch: string) => (perPeer ? { peer_id: p.id, chID: ch } : { chID: ch })
       expect(metrics.get('cometbft_p2p_peer_receive_bytes_total', labels('0x20'))).toBe(15)
       expect(metrics.get('cometbft_p2p_peer_send_bytes_total', labels('0x21'))).toBe(7)
-      expect(metrics.calls - callsBefore).toBeLessThanOrEqual(6)
+      // one call per series with bytes (2 by channel, 2 by message type), the pending gauge, the 2 peer gauges
+      expect(metrics.calls - callsBefore).toBeLessThanOrEqual(8)
       expect(metrics.get('cometbft_p2p_peers')).toBe(0)
       expect(metrics.get('cometbft_p2p_peers_inbound')).toBe(0)
     }
+  })
+})
+
+describe("Go's per-message-type series and MarkPeerAsGood", () => {
+  /** Names its messages by their first byte, as PEX does by the Message's field tag. */
+  class Typed extends RecordingReactor {
+    messageType(_ch: number, m: Uint8Array): string | undefined {
+      return m[0] === 1 ? 'test_Ping' : m[0] === 2 ? 'test_Pong' : undefined
+    }
+  }
+
+  it('message_{receive,send}_bytes_total by the type the channel\'s reactor names; unnamed messages count as unknown', async () => {
+    const metrics = new MemoryMetrics()
+    const { sw } = await make({ metrics, reactors: [new Typed('typed', [0x20]), new RecordingReactor('plain', [0x21])], init: { metricsFlushIntervalMs: 60_000 } })
+    const conn = new FakeConnection(false)
+    const p = await sw.addPeer(conn)
+    conn.deliver(0x20, Uint8Array.of(1, 0, 0))
+    conn.deliver(0x20, Uint8Array.of(2, 0))
+    conn.deliver(0x20, Uint8Array.of(2, 7, 7, 7))
+    conn.deliver(0x20, Uint8Array.of(9))
+    conn.deliver(0x21, Uint8Array.of(1, 1, 1, 1))
+    expect(p.trySend(0x20, Uint8Array.of(1, 0, 0, 0))).toBe(true)
+    expect(await p.send(0x21, new Uint8Array(5))).toBe(true)
+    expect((await sw.broadcast(0x20, Uint8Array.of(2))).map((o) => o.queued)).toEqual([true])
+    // batched: nothing reaches the sink before the flush (here: stop)
+    expect(metrics.get('cometbft_p2p_message_receive_bytes_total', { message_type: 'test_Ping' })).toBe(0)
+    await sw.stop()
+    const recv = (t: string) => metrics.get('cometbft_p2p_message_receive_bytes_total', { message_type: t })
+    const sent = (t: string) => metrics.get('cometbft_p2p_message_send_bytes_total', { message_type: t })
+    expect([recv('test_Ping'), recv('test_Pong'), recv('unknown')]).toEqual([3, 6, 1 + 4])
+    expect([sent('test_Ping'), sent('test_Pong'), sent('unknown')]).toEqual([4, 1, 5])
+    // the same bytes as the per-channel series
+    expect(recv('test_Ping') + recv('test_Pong') + recv('unknown')).toBe(
+      metrics.get('cometbft_p2p_peer_receive_bytes_total', { chID: '0x20' }) + metrics.get('cometbft_p2p_peer_receive_bytes_total', { chID: '0x21' })
+    )
+  })
+
+  it('a reactor that names messages by their content cannot grow the series without bound; a throwing one counts as unknown', async () => {
+    class ByContent extends RecordingReactor {
+      messageType(_ch: number, m: Uint8Array): string | undefined {
+        if (m[0] === 255) throw new Error('boom')
+        return `t${m[0]}`
+      }
+    }
+    const metrics = new MemoryMetrics()
+    const { sw } = await make({ metrics, reactors: [new ByContent('content', [0x20])], init: { metricsFlushIntervalMs: 60_000 } })
+    const conn = new FakeConnection(false)
+    await sw.addPeer(conn)
+    for (let i = 0; i < 200; i++) conn.deliver(0x20, Uint8Array.of(i))
+    conn.deliver(0x20, Uint8Array.of(255, 0))
+    await sw.stop()
+    const types = [...metrics.values.keys()].filter((k) => k.startsWith('cometbft_p2p_message_receive_bytes_total'))
+    expect(types.length).toBe(64)
+    expect(metrics.get('cometbft_p2p_message_receive_bytes_total', { message_type: 't0' })).toBe(1)
+    // 63 names taken first, the other 137 messages and the throwing one as unknown
+    expect(metrics.get('cometbft_p2p_message_receive_bytes_total', { message_type: 'unknown' })).toBe(137 + 2)
+  })
+
+  it('markPeerAsGood on the facade tells the address book (Go Switch.MarkPeerAsGood), only for a peer the switch holds', async () => {
+    const addrBook = new FakeAddrBook()
+    const r = new RecordingReactor('rec', [0x20, 0x21])
+    const { sw } = await make({ addrBook, reactors: [r] })
+    const other = await make()
+    const inbound = await sw.addPeer(new FakeConnection(false))
+    // an inbound peer is not marked on admission (Go marks outbound ones)
+    expect(addrBook.good).toEqual([])
+    r.facade.markPeerAsGood?.(inbound)
+    expect(addrBook.good.map((a) => a.id)).toEqual([inbound.id])
+    expect(addrBook.good[0]).toMatchObject({ ip: inbound.socketAddr.ip, port: inbound.socketAddr.port })
+    // a peer of another switch, or one already removed, changes nothing
+    r.facade.markPeerAsGood?.(await other.sw.addPeer(new FakeConnection(false)))
+    sw.stopPeer(inbound, undefined)
+    await until(() => !sw.peers().has(inbound.id), 'removed')
+    r.facade.markPeerAsGood?.(inbound)
+    expect(addrBook.good).toHaveLength(1)
+  })
+
+  it('markPeerAsGood: a book that throws is logged, not thrown into the reactor', async () => {
+    const addrBook = new FakeAddrBook()
+    addrBook.markGood = () => {
+      throw new Error('disk full')
+    }
+    const r = new RecordingReactor('rec', [0x20])
+    const { sw } = await make({ addrBook, reactors: [r] })
+    const peer = await sw.addPeer(new FakeConnection(false))
+    expect(() => r.facade.markPeerAsGood?.(peer)).not.toThrow()
   })
 })
 
