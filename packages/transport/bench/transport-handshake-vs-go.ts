@@ -20,9 +20,10 @@
  * with `--go=<binary>` (or $P2P_GOBENCH); it is not part of this repository (see
  * BENCHMARKS-transport.md §6 for its protocol). Without it only our pairings run.
  *
- * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours]
+ * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { createServer } from 'node:net'
@@ -31,8 +32,34 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { createNetAddress, type NodeID, type PeerConnection, type Transport } from '@p2p/types'
-import { tcpTransport } from '../src/index.js'
+import type { NodeKey } from '@p2p/types'
+import * as fromSources from '../src/index.js'
 import { chosenAead, header, identity, median, numberArg, UNLIMITED } from './transport-common.js'
+
+// `--from=dist`: our processes run the built package (what users install: no tsx transform, no
+// esbuild `__name` wrappers) instead of the TypeScript sources. Build it first.
+const fromDist = process.argv.includes('--from=dist')
+const distDir = new URL('../dist/', import.meta.url)
+if (fromDist) {
+  const { statSync, readdirSync } = await import('node:fs')
+  const srcDir = fileURLToPath(new URL('../src/', import.meta.url))
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(`${e.parentPath}/${e.name}`).mtimeMs))
+  const newestSrc = newest(srcDir)
+  let built = 0
+  try {
+    // An incremental build rewrites only what changed: the newest output tells when it last ran.
+    built = newest(fileURLToPath(distDir))
+  } catch {}
+  if (built < newestSrc) {
+    console.error('--from=dist: packages/transport/dist is missing or older than src/; run `node scripts/pnpm.mjs --filter @p2p/transport run build` first')
+    process.exit(2)
+  }
+}
+const impl: typeof fromSources = fromDist ? await import(new URL('index.js', distDir).href) : fromSources
+const distKey: ((seed: Uint8Array) => NodeKey) | undefined = fromDist
+  ? ((await import(new URL('secret/ed25519.js', distDir).href)) as { nodeKeyFromSeed: (seed: Uint8Array) => NodeKey }).nodeKeyFromSeed
+  : undefined
 
 const ECHO_CH = 0x77
 /** Go's echo reactor decodes the message as a `tendermint.p2p.NetAddress`; this is one (id = 32 ASCII bytes). */
@@ -97,8 +124,12 @@ async function control(line: string): Promise<boolean> {
 }
 
 function makeTransport(listen: string, maxPendingInbound: number): { t: Transport; id: NodeID } {
-  const { nodeKey, nodeInfo } = identity([ECHO_CH])
-  const t = tcpTransport({ listen, allowDuplicateIp: true, maxPendingInbound, maxPendingPerIp: maxPendingInbound, mconnection: UNLIMITED, secret: { aead: chosenAead() } })({
+  const base = identity([ECHO_CH])
+  const nodeKey = distKey === undefined ? base.nodeKey : distKey(randomBytes(32))
+  const nodeInfo = { ...base.nodeInfo, id: nodeKey.id }
+  // From dist the transport picks its own default AEAD (the same as `chosenAead()`'s default).
+  const secret = fromDist && !process.argv.some((a) => a.startsWith('--aead=')) ? {} : { secret: { aead: chosenAead() } }
+  const t = impl.tcpTransport({ listen, allowDuplicateIp: true, maxPendingInbound, maxPendingPerIp: maxPendingInbound, mconnection: UNLIMITED, ...secret })({
     nodeKey,
     nodeInfo: () => nodeInfo
   })
@@ -222,7 +253,7 @@ function peerProcess(name: string, cmd: string, args: string[]): Peer {
 }
 
 const self = fileURLToPath(import.meta.url)
-const ours = (role: string, ...extra: string[]): [string, string[]] => [process.execPath, [...process.execArgv, self, `--role=${role}`, ...extra, ...process.argv.filter((a) => a.startsWith('--aead='))]]
+const ours = (role: string, ...extra: string[]): [string, string[]] => [process.execPath, [...process.execArgv, self, `--role=${role}`, ...extra, ...process.argv.filter((a) => a.startsWith('--aead=') || a === '--from=dist')]]
 
 async function freePort(): Promise<number> {
   const s = createServer()
@@ -409,6 +440,7 @@ else if (role === 'dialer') await ourDialer(numberArg('keys', 256))
 else {
   const goBin = stringArg('go') ?? process.env.P2P_GOBENCH
   console.log(header(chosenAead()))
+  console.log(fromDist ? 'our side: the built package (dist/)' : 'our side: the TypeScript sources through tsx (--from=dist runs the built package)')
   console.log(goBin === undefined ? 'Go: not given (--go=<binary>), only our pairings run' : `Go: ${goBin}`)
   if (process.argv.includes('--seed')) await seed(goBin)
   else await sideBySide(goBin)
