@@ -64,6 +64,20 @@ describe('early NodeInfo (inbound)', () => {
     expect((await afterAuthSig(peer)).length).toBe(0)
   })
 
+  it('a NodeInfo larger than a frame follows the signature over several frames', async () => {
+    const big = testIdentity()
+    const bigInfo = { ...big.nodeInfo, moniker: 'm'.repeat(3000) }
+    const listener = await start({}, { nodeKey: big.nodeKey, nodeInfo: bigInfo })
+    const dialler = await start()
+    const accepted = (async () => {
+      for await (const c of listener.accept()) return c
+    })()
+    const conn = await dialler.dial(listener.listenAddress())
+    expect(conn.remoteInfo.moniker).toBe(bigInfo.moniker)
+    expect((await accepted)?.remoteInfo.id).toBe(dialler.id.nodeKey.id)
+    await conn.close()
+  })
+
   it('a peer that then fails its signature is still refused at the handshake', async () => {
     const listener = await start()
     const rejected = new Promise<Error>((resolve) =>
