@@ -49,4 +49,18 @@ export class MapPeerSet<P extends Peer = Peer> implements PeerSet {
     else this.#byIp.set(ip, n)
     return true
   }
+
+  /** A read-only view of this set (no `add` / `remove`), as the switch hands it out. */
+  readOnlyView(): PeerSet {
+    const peers = this as MapPeerSet<P>
+    return {
+      has: (id) => peers.has(id),
+      hasIp: (ip) => peers.hasIp(ip),
+      get: (id) => peers.get(id),
+      list: () => peers.list(),
+      get size() {
+        return peers.size
+      }
+    }
+  }
 }

@@ -23,31 +23,23 @@ import {
   type Switch,
   type SwitchEvents,
   type SwitchFacade,
-  TimeoutError,
   TypedEventEmitter
 } from '@p2p/types'
+import { acceptLoop } from './accept-loop.js'
 import { type Candidate, checkAdmission, rememberSelf, runPeerFilter } from './admission.js'
-import { settlesWithin, withDeadline } from './deadline.js'
+import { withDeadline } from './deadline.js'
 import { peerAddress, typedReason } from './log-line.js'
 import type { ResolvedSwitchInit, SwitchComponents } from './index.js'
 import { SwitchMetrics } from './metrics.js'
 import { SwitchPeer } from './peer.js'
+import { PeerRemovals } from './peer-removal.js'
+import { type PeerStartContext, startPeer } from './peer-start.js'
 import { MapPeerSet } from './peer-set.js'
+import { startReactors, stopReactor } from './reactor-lifecycle.js'
 import { hex, ReactorRegistry } from './reactor-registry.js'
 import { repeatingTask } from './repeating-task.js'
-
-/** Pause before asking the transport for connections again after `accept` itself failed. */
-const ACCEPT_RETRY_MS = 250
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err))
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
-}
-
-type Reservation = Candidate
+import { Reservations } from './reservations.js'
+import { asError } from './util.js'
 
 /**
  * Go's `Switch`: owns the reactors and the peers, turns connections into peers (`addPeer`),
@@ -65,13 +57,11 @@ export class P2PSwitch implements Switch {
   readonly #peerView: PeerSet
   readonly #facade: SwitchFacade
   readonly #metrics: SwitchMetrics | undefined
-  /** IDs being dialled; `counts` when the dial takes an outbound slot. */
-  readonly #dialing = new Map<NodeID, { counts: boolean }>()
-  /** Connections between the first check and the peer set: reserve ID, IP and a slot. */
-  readonly #admitting = new Map<NodeID, Reservation>()
+  readonly #reservations = new Reservations(this.#peers)
   /** Peers built but not yet in the set (stopPeer on one refuses its admission). */
   readonly #pending = new Set<SwitchPeer>()
-  readonly #removals = new Map<SwitchPeer, Promise<void>>()
+  readonly #removals: PeerRemovals
+  readonly #starting: PeerStartContext
   /** Peers in the set whose reactors' `addPeer` is running. */
   readonly #adding = new Set<SwitchPeer>()
   /** Everything in flight that `stop` must wait for. */
@@ -85,16 +75,28 @@ export class P2PSwitch implements Switch {
     this.#init = init
     this.#log = components.logger?.forComponent('p2p:switch') ?? disabledLogger()
     this.#metrics = components.metrics === undefined ? undefined : new SwitchMetrics(components.metrics, init.perPeerMetricLabels, (ch, msg) => this.#registry.forChannel(ch)?.messageType?.(ch, msg))
-    const peers = this.#peers
-    this.#peerView = {
-      has: (id) => peers.has(id),
-      hasIp: (ip) => peers.hasIp(ip),
-      get: (id) => peers.get(id),
-      list: () => peers.list(),
-      get size() {
-        return peers.size
-      }
+    this.#removals = new PeerRemovals({
+      reactors: () => this.#registry.list(),
+      removePeerTimeoutMs: init.removePeerTimeoutMs,
+      log: this.#log,
+      adding: this.#adding,
+      track: (p) => void this.#track(p),
+      leave: (peer, reason) => this.#leave(peer, reason)
+    })
+    this.#starting = {
+      registry: this.#registry,
+      peers: this.#peers,
+      pending: this.#pending,
+      adding: this.#adding,
+      metrics: this.#metrics,
+      addrBook: components.addrBook,
+      log: this.#log,
+      receive: (peer, ch, msg) => this.#receive(peer, ch, msg),
+      connClosed: (peer, error) => this.#onConnClose(peer, error),
+      stopPeer: (peer, reason) => this.stopPeer(peer, reason),
+      announce: (peer) => this.events.emit('peer:add', peer)
     }
+    this.#peerView = this.#peers.readOnlyView()
     // Reactors get this narrow view, never the switch itself (no dialing, no admission).
     this.#facade = {
       nodeInfo: () => this.nodeInfo(),
@@ -132,20 +134,9 @@ export class P2PSwitch implements Switch {
     // Every dial and admission in flight listens to it: many at once is normal, not a leak.
     setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
     this.#controller = controller
-    const started: Reactor[] = []
     try {
-      for (const r of this.#registry.list()) {
-        try {
-          await this.#lifecycle(r, 'reactor-start')
-        } catch (err) {
-          // A start that ran out of time may have half started: it is stopped with the others.
-          if (err instanceof TimeoutError) started.push(r)
-          throw err
-        }
-        started.push(r)
-      }
+      await startReactors(this.#registry.list(), this.#init.reactorTimeoutMs, this.#log)
     } catch (err) {
-      for (const r of started.reverse()) await this.#stopReactor(r)
       this.#controller = undefined
       throw err
     }
@@ -159,7 +150,7 @@ export class P2PSwitch implements Switch {
     } catch {
       // The transport may not listen (dial-only node): nothing to remember.
     }
-    this.#acceptLoop = this.#acceptRoutine(controller.signal)
+    this.#acceptLoop = acceptLoop(this.#c.transport, controller.signal, (conn) => this.addPeer(conn), this.#log)
   }
 
   async stop(): Promise<void> {
@@ -170,35 +161,13 @@ export class P2PSwitch implements Switch {
     await this.#acceptLoop
     // Admissions and dials see the abort at their next step and close their connection.
     while (this.#tasks.size > 0 || this.#peers.size > 0) {
-      await Promise.all(this.#peers.list().map((p) => this.#remove(p, undefined)))
+      await Promise.all(this.#peers.list().map((p) => this.#removals.remove(p, undefined)))
       await Promise.allSettled([...this.#tasks])
     }
-    for (const r of this.#registry.list()) await this.#stopReactor(r)
+    for (const r of this.#registry.list()) await stopReactor(r, this.#init.reactorTimeoutMs, this.#log)
     this.#metrics?.flush()
     this.#acceptLoop = undefined
     this.#controller = undefined
-  }
-
-  /**
-   * Runs a reactor's `start` or `stop`; an async one is awaited at most `reactorTimeoutMs`, then
-   * rejects with `TimeoutError(phase)` (its late outcome is ignored). Sync throws propagate.
-   */
-  async #lifecycle(r: Reactor, phase: 'reactor-start' | 'reactor-stop'): Promise<void> {
-    const res: unknown = phase === 'reactor-start' ? r.start?.() : r.stop?.()
-    if (!isThenable(res)) return
-    const ms = this.#init.reactorTimeoutMs
-    if (!(await settlesWithin(res, ms))) {
-      throw new TimeoutError(phase, ms, `reactor ${r.name} did not ${phase === 'reactor-start' ? 'start' : 'stop'} within ${ms} ms`)
-    }
-  }
-
-  /** Stops one reactor, bounded; a failure or a hang is logged, never thrown (the rest still stop). */
-  async #stopReactor(r: Reactor): Promise<void> {
-    try {
-      await this.#lifecycle(r, 'reactor-stop')
-    } catch (err) {
-      this.#log.error('reactor %s failed to stop: %s', r.name, typedReason(asError(err)))
-    }
   }
 
   // ---- facade ----
@@ -245,7 +214,7 @@ export class P2PSwitch implements Switch {
       this.#log('stopPeer: %s is not a peer of this switch', peer.id)
       return
     }
-    void this.#remove(ours, reason)
+    void this.#removals.remove(ours, reason)
   }
 
   async stopPeerGracefully(peer: Peer): Promise<void> {
@@ -255,7 +224,7 @@ export class P2PSwitch implements Switch {
       await ours.stop(new ConnectionClosedError('peer stopped during admission'), { flush: true })
       return
     }
-    await this.#remove(ours, undefined, true)
+    await this.#removals.remove(ours, undefined, true)
   }
 
   /**
@@ -280,27 +249,28 @@ export class P2PSwitch implements Switch {
   // ---- admission ----
 
   isDialing(id: NodeID): boolean {
-    return this.#dialing.has(id)
+    return this.#reservations.isDialing(id)
   }
 
   async dialPeer(addr: NetAddress, options: AbortOptions & AdmitOptions = {}): Promise<Peer> {
     const controller = this.#controller
     if (!this.#running || controller === undefined) throw new NotStartedError('switch is not started')
     if (options.signal?.aborted === true) throw new AbortError()
-    if (this.#dialing.has(addr.id)) throw new AlreadyConnectedError(addr.id, 'dialing')
-    if (this.#peers.has(addr.id) || this.#admitting.has(addr.id)) throw new AlreadyConnectedError(addr.id, 'connected')
+    const reservations = this.#reservations
+    if (reservations.isDialing(addr.id)) throw new AlreadyConnectedError(addr.id, 'dialing')
+    if (reservations.idTaken(addr.id)) throw new AlreadyConnectedError(addr.id, 'connected')
     const flags = this.#flags(addr.id, options)
-    this.#dialing.set(addr.id, { counts: !flags.unconditional && !flags.persistent })
+    const counts = !flags.unconditional && !flags.persistent
+    reservations.startDial(addr.id, counts)
     const run = (async (): Promise<Peer> => {
       try {
         // The checks that do not need the remote's NodeInfo run before we spend a handshake.
-        const dialsAhead = [...this.#dialing.values()].filter((d) => d.counts).length - (flags.unconditional || flags.persistent ? 0 : 1)
         checkAdmission(
           { id: addr.id, ip: addr.ip, outbound: true, ...flags },
           this.nodeInfo().id,
-          (id) => this.#peers.has(id) || this.#admitting.has(id),
-          (ip) => this.#ipTaken(ip),
-          this.#occupancy(dialsAhead),
+          (id) => reservations.idTaken(id),
+          (ip) => reservations.ipTaken(ip),
+          reservations.occupancy(this.numPeers(), reservations.dialsAhead(counts)),
           this.#init
         )
         const signal = options.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.signal])
@@ -319,7 +289,7 @@ export class P2PSwitch implements Switch {
         this.events.emit('dial:error', { addr, error })
         throw error
       } finally {
-        this.#dialing.delete(addr.id)
+        reservations.endDial(addr.id)
       }
     })()
     return this.#track(run)
@@ -344,25 +314,6 @@ export class P2PSwitch implements Switch {
     return undefined
   }
 
-  #ipTaken(ip: string): boolean {
-    if (this.#peers.hasIp(ip)) return true
-    for (const r of this.#admitting.values()) if (r.ip === ip) return true
-    return false
-  }
-
-  /** Peers counting against the limits, plus admissions in progress and `extraOutbound` dials. */
-  #occupancy(extraOutbound = 0): { inbound: number; outbound: number } {
-    const n = this.numPeers()
-    let inbound = n.inbound
-    let outbound = n.outbound + extraOutbound
-    for (const r of this.#admitting.values()) {
-      if (r.unconditional) continue
-      if (r.outbound) outbound++
-      else inbound++
-    }
-    return { inbound, outbound }
-  }
-
   #track<T>(p: Promise<T>): Promise<T> {
     this.#tasks.add(p)
     const done = (): void => {
@@ -379,17 +330,18 @@ export class P2PSwitch implements Switch {
     let reserved = false
     try {
       if (!this.#running || controller === undefined) throw new NotStartedError('switch is not started')
-      checkAdmission(candidate, this.nodeInfo().id, (i) => this.#peers.has(i) || this.#admitting.has(i), (ip) => this.#ipTaken(ip), this.#occupancy(), this.#init)
-      this.#admitting.set(id, candidate)
+      const reservations = this.#reservations
+      checkAdmission(candidate, this.nodeInfo().id, (i) => reservations.idTaken(i), (ip) => reservations.ipTaken(ip), reservations.occupancy(this.numPeers()), this.#init)
+      reservations.reserve(candidate)
       reserved = true
       await runPeerFilter(this.#c.peerFilter, conn, this.#init.filterTimeoutMs, controller.signal)
       if (controller.signal.aborted) throw new AbortError('switch stopped')
       const peer = new SwitchPeer({ conn, ...flags, socketAddr: dialled ?? conn.remoteAddr, metrics: this.#metrics })
-      this.#admitting.delete(id)
+      this.#reservations.release(id)
       reserved = false
-      return this.#startPeer(peer)
+      return startPeer(peer, this.#starting)
     } catch (err) {
-      if (reserved) this.#admitting.delete(id)
+      if (reserved) this.#reservations.release(id)
       const error = asError(err)
       await conn.close({ reason: error }).catch(() => {})
       if (error.name === 'RejectedError') {
@@ -397,75 +349,6 @@ export class P2PSwitch implements Switch {
         this.events.emit('peer:rejected', { addr: conn.remoteAddr, outbound: conn.outbound, error })
       }
       throw error
-    }
-  }
-
-  /** Go's order: `initPeer` on every reactor, start the connection, peer set, `addPeer` on every reactor. Synchronous. */
-  #startPeer(peer: SwitchPeer): Peer {
-    const reactors = this.#registry.list()
-    this.#pending.add(peer)
-    try {
-      const inited: Reactor[] = []
-      try {
-        for (const r of reactors) {
-          r.initPeer?.(peer)
-          inited.push(r)
-        }
-        peer.conn.start(this.#registry.descriptors(), {
-          onReceive: (ch, msg) => this.#receive(peer, ch, msg),
-          onClose: (error) => this.#onConnClose(peer, error)
-        })
-      } catch (err) {
-        void peer.stop(asError(err))
-        this.#unwind(inited, peer, asError(err))
-        throw err
-      }
-      // Stopped during initPeer or closed at once: refuse, and let the reactors forget it.
-      if (peer.stopped) {
-        const reason = peer.signal.reason instanceof Error ? peer.signal.reason : new ConnectionClosedError('peer closed during admission')
-        this.#unwind(reactors, peer, reason)
-        throw reason
-      }
-      this.#peers.add(peer)
-    } finally {
-      this.#pending.delete(peer)
-    }
-    this.#metrics?.peerAdded(peer.outbound)
-    this.#adding.add(peer)
-    try {
-      for (const r of this.#registry.list()) {
-        if (peer.stopped) break
-        try {
-          r.addPeer?.(peer)
-        } catch (err) {
-          this.#log.error('reactor %s failed to add peer %s: %s', r.name, peer.id, asError(err).message)
-          this.stopPeer(peer, asError(err))
-        }
-      }
-    } finally {
-      this.#adding.delete(peer)
-    }
-    if (peer.outbound && !peer.stopped) {
-      try {
-        this.#c.addrBook?.markGood(peer.socketAddr)
-      } catch (err) {
-        this.#log.error('address book markGood failed: %s', asError(err).message)
-      }
-    }
-    this.#log('peer added %s %s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound')
-    // Always announced once it was in the set, so every peer:remove follows its peer:add (a
-    // removal started meanwhile waits for this, see #doRemove).
-    this.events.emit('peer:add', peer)
-    return peer
-  }
-
-  #unwind(reactors: readonly Reactor[], peer: SwitchPeer, reason: Error): void {
-    for (const r of reactors) {
-      try {
-        r.removePeer?.(peer, reason)
-      } catch (err) {
-        this.#log.error('reactor %s failed to remove peer %s: %s', r.name, peer.id, asError(err).message)
-      }
     }
   }
 
@@ -486,86 +369,15 @@ export class P2PSwitch implements Switch {
   }
 
   #onConnClose(peer: SwitchPeer, error: Error | undefined): void {
-    if (this.#peers.get(peer.id) === peer) void this.#remove(peer, error)
+    if (this.#peers.get(peer.id) === peer) void this.#removals.remove(peer, error)
     else void peer.stop(error ?? new ConnectionClosedError())
   }
 
-  /** Removes `peer` once; every caller shares the same completion. */
-  #remove(peer: SwitchPeer, reason: Error | undefined, flush = false): Promise<void> {
-    const existing = this.#removals.get(peer)
-    if (existing !== undefined) return existing
-    let resolve!: () => void
-    const done = new Promise<void>((r) => {
-      resolve = r
-    })
-    this.#removals.set(peer, done)
-    this.#track(done)
-    this.#doRemove(peer, reason, flush).finally(() => {
-      this.#removals.delete(peer)
-      resolve()
-    })
-    return done
-  }
-
-  async #doRemove(peer: SwitchPeer, reason: Error | undefined, flush: boolean): Promise<void> {
-    const closing = peer.stop(reason, { flush })
-    this.#track(closing)
-    // Stopped from inside a reactor's addPeer: let the admission finish and announce the peer.
-    if (this.#adding.has(peer)) await Promise.resolve()
-    if (flush) await closing
-    for (const r of this.#registry.list()) {
-      try {
-        const res: unknown = r.removePeer?.(peer, reason)
-        // An async removePeer is awaited: the peer stays in the set (so its ID stays taken)
-        // until every reactor is done with it (tendermint#3338) — for a bounded time, so one
-        // hung reactor cannot hold the ID, or stop(), forever.
-        if (isThenable(res)) {
-          const ms = this.#init.removePeerTimeoutMs
-          if (!(await settlesWithin(res, ms))) {
-            const err = new TimeoutError('remove-peer', ms, `reactor ${r.name} did not finish removing the peer within ${ms} ms`)
-            this.#log.error('remove peer %s reason=%s', peerAddress(peer.id, peer.socketAddr), typedReason(err))
-          }
-        }
-      } catch (err) {
-        this.#log.error('reactor %s failed to remove peer %s: %s', r.name, peer.id, asError(err).message)
-      }
-    }
-    if (this.#peers.remove(peer)) {
-      this.#metrics?.peerRemoved(peer.id, peer.outbound)
-      this.#log('peer removed %s %s reason=%s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound', typedReason(reason))
-      this.events.emit('peer:remove', { peer, reason })
-    }
-  }
-
-  async #acceptRoutine(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        for await (const conn of this.#c.transport.accept({ signal })) {
-          if (signal.aborted) {
-            await conn.close().catch(() => {})
-            return
-          }
-          // Admission runs on its own: one slow filter or bad connection never holds the loop.
-          this.addPeer(conn).catch((err: unknown) => {
-            const e = asError(err)
-            if (e.name !== 'RejectedError') this.#log('inbound connection from %s dropped: %s', conn.remoteAddr.ip, e.message)
-          })
-        }
-        if (!signal.aborted) this.#log('transport closed: accept loop ends')
-        return
-      } catch (err) {
-        if (signal.aborted) return
-        this.#log.error('accept failed: %s; accepting again', asError(err).message)
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, ACCEPT_RETRY_MS)
-          function done(): void {
-            clearTimeout(t)
-            signal.removeEventListener('abort', done)
-            resolve()
-          }
-          signal.addEventListener('abort', done, { once: true })
-        })
-      }
-    }
+  /** The last step of a removal (see PeerRemovals): out of the set, counted, logged, announced. */
+  #leave(peer: SwitchPeer, reason: Error | undefined): void {
+    if (!this.#peers.remove(peer)) return
+    this.#metrics?.peerRemoved(peer.id, peer.outbound)
+    this.#log('peer removed %s %s reason=%s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound', typedReason(reason))
+    this.events.emit('peer:remove', { peer, reason })
   }
 }
