@@ -28,7 +28,8 @@ import {
   type Metrics,
   MissingComponentError
 } from '@p2p/types'
-import { type PexConfig, PexReactor } from './pex-reactor.js'
+import type { PexConfig } from './pex-config.js'
+import { PexReactor } from './pex-reactor.js'
 
 export { type CrawlOptions, type CrawlRecord, type CrawlResult, crawl } from './crawler.js'
 export * from './crawler/index.js'
@@ -47,7 +48,8 @@ export {
   pexMessageType,
   type ProtoNetAddress
 } from './messages.js'
-export { type PexConfig, PexReactor } from './pex-reactor.js'
+export type { PexConfig } from './pex-config.js'
+export { PexReactor } from './pex-reactor.js'
 export { PeerPexState, RequestClock } from './request-limiter.js'
 export { SeedCrawler } from './seed-crawler.js'
 

@@ -9,8 +9,6 @@ import {
   type MisbehaviourKind,
   type NetAddress,
   NotStartedError,
-  netAddressProblem,
-  netAddressString,
   nodeInfoAddressLiteral,
   type Peer,
   type Reactor,
@@ -19,42 +17,21 @@ import {
   type Startable,
   type SwitchFacade
 } from '@p2p/types'
+import { addToBook, type AddrsIntake, checkAddrs, takeAddrs } from './addrs-intake.js'
+import { answerBytes } from './answer.js'
 import { LivenessRecord } from './liveness.js'
 import {
   decodePexMessage,
-  encodePexAddrs,
   encodePexRequest,
   MAX_PEX_MESSAGE_SIZE,
-  netAddressesFromProto,
   PEX_CHANNEL,
   pexMessageType,
   type ProtoNetAddress
 } from './messages.js'
-import { addrRejectedReason, type PexAddrRejectedReason, PexMetrics, type PexMessageType } from './pex-metrics.js'
+import { PexMetrics, type PexMessageType } from './pex-metrics.js'
+import { type PexConfig, seedCrawlOptions } from './pex-config.js'
 import { PeerPexState } from './request-limiter.js'
 import { SeedCrawler } from './seed-crawler.js'
-
-/** Every option of the reactor, resolved (see `PexInit` for what each means). */
-export interface PexConfig {
-  seedMode: boolean
-  ensurePeersPeriodMs: number
-  minReceiveIntervalMs: number
-  minSendIntervalMs: number
-  privatePeerIds: ReadonlySet<string>
-  maxAddrsPerMessage: number
-  banMs: number
-  crawlPeriodMs: number
-  minTimeBetweenCrawlsMs: number
-  maxDialAttempts: number
-  seedDisconnectWaitMs: number
-  seedBiasTowardsNewPct: number
-  crawlDialTimeoutMs: number
-  freshnessWindowMs: number
-  minReporters: number
-  maxLivenessEntries: number
-  /** Uniform random numbers in [0, 1): peer choice, the first tick's jitter, crawl back-off. */
-  random: () => number
-}
 
 export interface PexReactorComponents {
   addrBook: AddrBook
@@ -62,8 +39,6 @@ export interface PexReactorComponents {
   log: Logger
   metrics?: Metrics
 }
-
-const CRAWL_RECORD_TTL_MS = 24 * 60 * 60 * 1000
 
 /**
  * The PEX reactor (Go `p2p/pex.Reactor`, protocol side only): answers `PexRequest`s from the
@@ -82,6 +57,7 @@ export class PexReactor implements Reactor, Startable {
   readonly #liveness: LivenessRecord
   readonly #crawler: SeedCrawler | undefined
   readonly #metrics: PexMetrics
+  readonly #intake: AddrsIntake
   #sw: SwitchFacade | undefined
   #controller: AbortController | undefined
   #task: RepeatingTask | undefined
@@ -98,6 +74,14 @@ export class PexReactor implements Reactor, Startable {
       maxEntries: config.maxLivenessEntries,
       maxReportersPerEntry: Math.max(8, config.minReporters * 2)
     })
+    this.#intake = {
+      book: this.#book,
+      liveness: this.#liveness,
+      metrics: this.#metrics,
+      log: this.#log,
+      privatePeerIds: config.privatePeerIds,
+      seedMode: config.seedMode
+    }
     if (config.seedMode && components.dialer !== undefined) {
       const dialer = components.dialer
       this.#crawler = new SeedCrawler(
@@ -112,16 +96,7 @@ export class PexReactor implements Reactor, Startable {
           requestAddrs: (peer) => this.requestAddrs(peer),
           onDial: (result) => this.#metrics.crawlDial(result)
         },
-        {
-          minTimeBetweenCrawlsMs: config.minTimeBetweenCrawlsMs,
-          maxDialAttempts: config.maxDialAttempts,
-          banMs: config.banMs,
-          seedDisconnectWaitMs: config.seedDisconnectWaitMs,
-          crawlDialTimeoutMs: config.crawlDialTimeoutMs,
-          maxCrawlRecords: config.maxLivenessEntries,
-          crawlRecordTtlMs: CRAWL_RECORD_TTL_MS,
-          verifyPerRound: 50
-        }
+        seedCrawlOptions(config)
       )
     }
   }
@@ -204,7 +179,7 @@ export class PexReactor implements Reactor, Startable {
     // and leaves them to the ensure tick).
     const addr = this.#selfReported(peer)
     if (addr === undefined || this.#config.privatePeerIds.has(peer.id)) return
-    this.#addToBook(addr, addr)
+    addToBook(this.#book, this.#log, addr, addr)
     if (this.#config.seedMode) this.#liveness.reported(addr, peer.id, Date.now())
   }
 
@@ -343,125 +318,24 @@ export class PexReactor implements Reactor, Startable {
 
   /** Sends `peer` a selection from the book; resolves once it is queued (or could not be). */
   #answer(peer: Peer, bias: number | undefined): Promise<boolean> {
-    const selection = this.#config.seedMode ? this.#freshSelection(bias) : this.#bookSelection(bias)
-    const ourId = this.#switch().nodeInfo().id
-    const { privatePeerIds, maxAddrsPerMessage } = this.#config
-    const addrs: ProtoNetAddress[] = []
-    for (const a of selection) {
-      if (addrs.length >= maxAddrsPerMessage) break
-      // Never the asker's own address, ours, or a private peer's.
-      if (a.id === peer.id || a.id === ourId || privatePeerIds.has(a.id)) continue
-      addrs.push({ id: a.id, ip: a.ip, port: a.port })
-    }
-    let bytes = encodePexAddrs(addrs)
-    // A custom book could hand out oversized entries: stay within the channel capacity.
-    while (bytes.length > MAX_PEX_MESSAGE_SIZE && addrs.length > 0) {
-      addrs.length = Math.floor(addrs.length * 0.9)
-      bytes = encodePexAddrs(addrs)
-    }
-    return this.#send(peer, bytes, 'addrs')
-  }
-
-  #bookSelection(bias: number | undefined): NetAddress[] {
-    return bias === undefined ? this.#book.getSelection() : this.#book.getSelection(bias)
-  }
-
-  /**
-   * Beyond Go: a seed's selection holds only addresses seen alive recently. The book's
-   * selection (Go's size and bias) keeps what the liveness record vouches for, then is topped up
-   * from the record, verified addresses first.
-   */
-  #freshSelection(bias: number | undefined): NetAddress[] {
-    const now = Date.now()
-    const base = this.#bookSelection(bias)
-    const chosen = new Map<string, NetAddress>()
-    const verified: NetAddress[] = []
-    const reported: NetAddress[] = []
-    for (const a of base) {
-      const f = this.#liveness.freshness(a, now)
-      if (f === 'verified') verified.push(a)
-      else if (f === 'reported') reported.push(a)
-      if (f !== undefined) chosen.set(a.id, a)
-    }
-    if (chosen.size < base.length) {
-      const servable = this.#liveness.servable(now)
-      for (const [list, out] of [
-        [servable.verified, verified],
-        [servable.reported, reported]
-      ] as const) {
-        for (const a of shuffle(list, this.#config.random)) {
-          if (chosen.size >= base.length) break
-          if (chosen.has(a.id) || !this.#book.has(a)) continue
-          chosen.set(a.id, a)
-          out.push(a)
-        }
-      }
-    }
-    return [...verified, ...reported]
+    const c = this.#config
+    const source = { book: this.#book, liveness: this.#liveness, seedMode: c.seedMode, maxAddrsPerMessage: c.maxAddrsPerMessage, privatePeerIds: c.privatePeerIds, random: c.random }
+    return this.#send(peer, answerBytes(source, peer.id, this.#switch().nodeInfo().id, bias, Date.now()), 'addrs')
   }
 
   #onAddrs(peer: Peer, state: PeerPexState, wire: readonly ProtoNetAddress[]): void {
-    let addrs: NetAddress[]
-    try {
-      addrs = netAddressesFromProto(wire)
-    } catch (err) {
-      this.#misbehave(peer, state, 'pex-invalid-addr', `invalid address in PexAddrs: ${(err as Error).message}`, err, true)
+    const checked = checkAddrs(wire)
+    if ('problem' in checked) {
+      this.#misbehave(peer, state, 'pex-invalid-addr', checked.problem, checked.cause, true)
       return
-    }
-    for (const a of addrs) {
-      const problem = netAddressProblem(a)
-      if (problem !== undefined) {
-        this.#misbehave(peer, state, 'pex-invalid-addr', `invalid address ${netAddressString(a)} in PexAddrs: ${problem}`, undefined, true)
-        return
-      }
     }
     if (!state.outstanding) {
       this.#misbehave(peer, state, 'pex-unsolicited-addrs', `unsolicited PexAddrs from ${peer.id}`, undefined, true)
       return
     }
     state.outstanding = false
-    const metrics = this.#metrics
-    metrics.addrsReceived(addrs.length)
     const src = this.#selfReported(peer) ?? peer.socketAddr
-    const { privatePeerIds, seedMode } = this.#config
-    if (privatePeerIds.has(src.id)) {
-      metrics.addrsRejected(addrs.length, 'private-source')
-      return
-    }
-    const ourId = this.#switch().nodeInfo().id
-    const now = Date.now()
-    let accepted = 0
-    for (const a of addrs) {
-      // A Go node's answer includes the asker's own address: ours is skipped quietly.
-      if (a.id === ourId) {
-        metrics.addrsRejected(1, 'ours')
-        continue
-      }
-      if (privatePeerIds.has(a.id)) {
-        metrics.addrsRejected(1, 'private')
-        continue
-      }
-      const rejected = this.#addToBook(a, src)
-      if (rejected !== undefined) {
-        metrics.addrsRejected(1, rejected)
-        continue
-      }
-      accepted++
-      if (seedMode) this.#liveness.reported(a, peer.id, now)
-    }
-    metrics.addrsAccepted(accepted)
-  }
-
-  /** Adds `addr` to the book; returns why the book refused it, or undefined when it took it. */
-  #addToBook(addr: NetAddress, src: NetAddress): PexAddrRejectedReason | undefined {
-    try {
-      this.#book.addAddress(addr, src)
-      return undefined
-    } catch (err) {
-      // Unroutable, ours, banned, private, a full bucket: logged and skipped, never fatal.
-      if (this.#log.enabled) this.#log('address %s not added: %s', netAddressString(addr), (err as Error).message)
-      return addrRejectedReason(err)
-    }
+    takeAddrs(this.#intake, checked.addrs, src, peer.id, this.#switch().nodeInfo().id, Date.now())
   }
 
   /** The peer's self-reported listen address (Go `NodeInfo.NetAddress`), if it is an IP literal. */
@@ -498,15 +372,4 @@ export class PexReactor implements Reactor, Startable {
         return queued
       })
   }
-}
-
-function shuffle<T>(items: readonly T[], random: () => number): T[] {
-  const out = items.slice()
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    const t = out[i] as T
-    out[i] = out[j] as T
-    out[j] = t
-  }
-  return out
 }
