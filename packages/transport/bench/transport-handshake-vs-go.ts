@@ -403,8 +403,8 @@ async function seed(goBin: string | undefined): Promise<void> {
   const rounds = numberArg('rounds', 3)
   const warmup = numberArg('seed-warmup', 0)
   console.log(`seed-shaped: ${total} inbound connections per run, ${inflight} at once, each handshake + one echo on channel 0x77 + close; dialer: ${dialerKind}; fresh listener process per run${warmup > 0 ? `, measured after ${warmup} warm-up connections in the same process` : ' (cold: JIT warm-up included)'}`)
-  console.log('| listener | run | connections/s | listener CPU µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | errors | load avg |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log('| listener | run | connections/s | listener CPU µs/conn | of which GC µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | errors | load avg |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   const d = await startDialer(dialerKind, goBin, keys)
   await measure(d, await warmListener(kinds[0] as 'go' | 'ours', goBin, d), inflight, 1000, true)
   for (let r = 0; r < rounds; r++) {
@@ -418,7 +418,8 @@ async function seed(goBin: string | undefined): Promise<void> {
       const rss = ((await l.next()).maxRssKb as number) / 1024
       l.send('exit')
       const cpuPct = (s.listenerUs * s.conns) / (s.ms * 10)
-      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${cpuPct.toFixed(0)} % | ${rss0.toFixed(1)} → ${rss.toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
+      const gc = s.listenerGcMs === undefined ? '—' : (s.listenerGcMs * 1000).toFixed(0)
+      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${gc} | ${cpuPct.toFixed(0)} % | ${rss0.toFixed(1)} → ${rss.toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
     }
   }
   d.send('exit')
