@@ -44,11 +44,19 @@ export class SwitchMetrics {
   readonly #messageRecvBytes: Counter
   readonly #messageSendBytes: Counter
   readonly #messageTypeOf: MessageTypeOf
-  /** Bytes by `message_type` since the last flush. */
-  readonly #typeRecv = new Map<string, number>()
-  readonly #typeSent = new Map<string, number>()
-  /** Every `message_type` value seen, bounded by MAX_MESSAGE_TYPES. */
-  readonly #types = new Set<string>([UNKNOWN_MESSAGE_TYPE])
+  /** Every `message_type` value seen (index 0: unknown), bounded by MAX_MESSAGE_TYPES. */
+  readonly #typeNames: string[] = [UNKNOWN_MESSAGE_TYPE]
+  readonly #typeIndex = new Map<string, number>([[UNKNOWN_MESSAGE_TYPE, 0]])
+  /** Bytes by type index since the last flush. */
+  readonly #typeRecv = new Float64Array(MAX_MESSAGE_TYPES)
+  readonly #typeSent = new Float64Array(MAX_MESSAGE_TYPES)
+  #typeDirty = false
+  /**
+   * Per channel, the last name its reactor gave and its index: reactors return a few constant
+   * strings, so an identity check usually stands in for the map lookup.
+   */
+  readonly #lastType: Array<string | undefined> = new Array(256).fill(undefined)
+  readonly #lastIndex = new Uint8Array(256)
 
   /**
    * @param messageTypeOf - names a message for Go's `message_{receive,send}_bytes_total`
@@ -124,24 +132,35 @@ export class SwitchMetrics {
     if (message !== undefined) this.#tallyType(this.#typeSent, channelId, message)
   }
 
-  #tallyType(into: Map<string, number>, channelId: number, message: Uint8Array): void {
+  #tallyType(into: Float64Array, channelId: number, message: Uint8Array): void {
     let type: string | undefined
     try {
       type = this.#messageTypeOf(channelId, message)
     } catch {
       type = undefined
     }
-    if (type === undefined || !this.#types.has(type)) type = this.#admitType(type)
-    into.set(type, (into.get(type) ?? 0) + message.length)
+    let index: number
+    if (type !== undefined && type === this.#lastType[channelId]) {
+      index = this.#lastIndex[channelId] as number
+    } else {
+      index = this.#indexOf(type)
+      this.#lastType[channelId] = type
+      this.#lastIndex[channelId] = index
+    }
+    into[index] = (into[index] as number) + message.length
+    this.#typeDirty = true
   }
 
-  /** A new `message_type` value, within the bounds; else `unknown`. */
-  #admitType(type: string | undefined): string {
-    if (typeof type !== 'string' || type.length === 0 || type.length > MAX_MESSAGE_TYPE_LENGTH || this.#types.size >= MAX_MESSAGE_TYPES) {
-      return UNKNOWN_MESSAGE_TYPE
-    }
-    this.#types.add(type)
-    return type
+  /** The index of a `message_type` value, admitting a new one within the bounds; else unknown's (0). */
+  #indexOf(type: string | undefined): number {
+    if (typeof type !== 'string') return 0
+    const known = this.#typeIndex.get(type)
+    if (known !== undefined) return known
+    if (type.length === 0 || type.length > MAX_MESSAGE_TYPE_LENGTH || this.#typeNames.length >= MAX_MESSAGE_TYPES) return 0
+    const index = this.#typeNames.length
+    this.#typeNames.push(type)
+    this.#typeIndex.set(type, index)
+    return index
   }
 
   /**
@@ -161,12 +180,19 @@ export class SwitchMetrics {
       total += n
     }
     if (!this.#perPeer) this.#pending.set(total)
-    for (const [into, counter] of [
-      [this.#typeRecv, this.#messageRecvBytes],
-      [this.#typeSent, this.#messageSendBytes]
-    ] as const) {
-      for (const [type, bytes] of into) counter.increment(bytes, { message_type: type })
-      into.clear()
+    if (this.#typeDirty) {
+      this.#typeDirty = false
+      for (const [into, counter] of [
+        [this.#typeRecv, this.#messageRecvBytes],
+        [this.#typeSent, this.#messageSendBytes]
+      ] as const) {
+        for (let i = 0; i < this.#typeNames.length; i++) {
+          const bytes = into[i] as number
+          if (bytes === 0) continue
+          counter.increment(bytes, { message_type: this.#typeNames[i] as string })
+          into[i] = 0
+        }
+      }
     }
   }
 
