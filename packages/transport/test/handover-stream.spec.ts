@@ -17,6 +17,7 @@ describe('HandoverStream', () => {
     expect(inner.paused).toBe(true)
     const got: string[] = []
     s.start({ onData: (c) => got.push(Buffer.from(c).toString('hex')), onEnd: () => got.push('end') })
+    await Promise.resolve()
     expect(inner.paused).toBe(false)
     inner.push('03')
     inner.end()
@@ -57,6 +58,7 @@ describe('HandoverStream', () => {
     scripted.end(new Error('reset'))
     const events: string[] = []
     h.start({ onData: (c) => events.push(Buffer.from(c).toString('hex')), onEnd: (e) => events.push(`end:${e?.message}`) })
+    await Promise.resolve()
     expect(events).toEqual(['02', 'end:reset'])
   })
 
@@ -76,6 +78,7 @@ describe('HandoverStream', () => {
       onEnd() {}
     }
     h.start(consumer)
+    await Promise.resolve()
     expect(h.handedOverTo).toBe(inner)
     // The inner stream's handlers now are the consumer's own functions (bound), not a forwarder.
     const sink = inner.handlers as { onData: { name: string } }
@@ -91,6 +94,7 @@ describe('HandoverStream', () => {
     const conn = new MConnection(h, [{ id: 1, priority: 1 }], { sendRate: 0, recvRate: 0, flushThrottleMs: 0 })
     const received: string[] = []
     conn.start({ onReceive: (_ch, m) => received.push(Buffer.from(m).toString('hex')), onClose() {} })
+    await Promise.resolve()
     inner.push(encodePacket({ type: 'msg', channelId: 1, eof: true, data: Uint8Array.of(7) }))
     expect(received).toEqual(['07'])
     expect(conn.trySend(1, Uint8Array.of(9))).toBe(true)
@@ -99,5 +103,38 @@ describe('HandoverStream', () => {
     expect(frontWrite).not.toHaveBeenCalled()
     await conn.close()
     expect(inner.closed).toBe(true)
+  })
+
+  it('delivers bytes that came early only after start returns, in order with bytes that follow', async () => {
+    const inner = new ScriptedStream()
+    const h = new HandoverStream(inner)
+    const reading = h.readDelimited(10)
+    inner.push('01aa0b0c')
+    await reading
+    const got: string[] = []
+    h.start({ onData: (c) => got.push(Buffer.from(c).toString('hex')), onEnd: () => got.push('end') })
+    // A caller still admitting the peer sees nothing yet (a started SecretConnection behaves so).
+    expect(got).toEqual([])
+    h.resume()
+    inner.push('0d')
+    await Promise.resolve()
+    inner.push('0e')
+    expect(got).toEqual(['0b0c', '0d', '0e'])
+  })
+
+  it('a consumer that pauses before or during the hand-over stays paused', async () => {
+    const inner = new ScriptedStream()
+    const h = new HandoverStream(inner)
+    const reading = h.readDelimited(10)
+    inner.push('01aa0b')
+    await reading
+    h.start({ onData: () => h.pause(), onEnd: () => {} })
+    await Promise.resolve()
+    expect(inner.paused).toBe(true)
+    const h2 = new HandoverStream(new ScriptedStream())
+    h2.start({ onData: () => {}, onEnd: () => {} })
+    h2.pause()
+    await Promise.resolve()
+    expect((h2.handedOverTo as ScriptedStream).paused).toBe(true)
   })
 })

@@ -143,13 +143,13 @@ async function run(
   // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
   const fixed = internals.ephemeralPrivateKey
   const eph = fixed === undefined ? takeEphemeralKeyPair() : generateEphemeralKeyPair(fixed)
-  // Everything this turn writes leaves in one write at its end: a listener usually has the
-  // peer's key already (its first bytes woke us), so its key, signature and early data go
-  // together; a dialler's key goes alone, as soon as this turn awaits the answer.
-  driver.writeSoon(encodeBytesValueDelimited(eph.publicKey))
-  // While their key is on its way, make the key of the next handshake: in a tick after the one
-  // that sends (ticks run in order), so it never holds back what this turn writes.
-  process.nextTick(prepareEphemeralKeyPair)
+  // Our key leaves at once, even when theirs is already here (a listener): the peer's DH and
+  // signature then run while we do ours, on another core or machine, instead of after them.
+  driver.write(encodeBytesValueDelimited(eph.publicKey))
+  // The key of the next handshake is made in a tick of its own, after whatever this turn sends:
+  // while their key is on its way, or else after our signature has left.
+  const theirsHere = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE).complete
+  if (!theirsHere) process.nextTick(prepareEphemeralKeyPair)
   const remoteValue = decodeBytesValue(await readRawMessage(driver))
   // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.
   const remoteEph = new Uint8Array(32)
@@ -179,7 +179,10 @@ async function run(
   const authSigMessage = encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)
   // Early data shares the signature's frames: a reader takes the signature message and keeps
   // the rest of the frame for the next one, as Go's SecretConnection.Read does.
+  // One write at the end of this turn, with anything else the turn writes (a dialler's NodeInfo
+  // when the peer's signature is already here).
   driver.writeSoon(writer.seal(earlyData === undefined ? authSigMessage : concat(authSigMessage, earlyData)))
+  if (theirsHere) process.nextTick(prepareEphemeralKeyPair)
   const plain = new Uint8ArrayList()
   const authSig = decodeAuthSigMessage(await readSealedMessage(driver, reader, plain))
   const remotePublicKey = Uint8Array.from(ed25519KeyFromProto(authSig.pubKey))

@@ -30,6 +30,10 @@ export class HandoverStream implements ByteStream, HandedOver {
   #ended = false
   #endError: Error | undefined
   #consumer: ByteStreamHandlers | undefined
+  /** The consumer gets the inner stream's events directly (set one microtask after `start`). */
+  #handedOver = false
+  /** The consumer's last call was `pause()` (before or during the hand-over it stays paused). */
+  #consumerPaused = false
   #wake: (() => void) | undefined
 
   constructor(inner: ByteStream) {
@@ -37,13 +41,13 @@ export class HandoverStream implements ByteStream, HandedOver {
     this.#sink = {
       onData: (chunk, wireBytes) => {
         // Also the path after the handover if the inner stream kept our functions, not the object.
-        if (this.#consumer !== undefined) return this.#consumer.onData(chunk, wireBytes)
+        if (this.#handedOver) return this.#consumer?.onData(chunk, wireBytes)
         this.#buffered.push(chunk)
         this.#bufferedLength += chunk.length
         this.#wake?.()
       },
       onEnd: (error) => {
-        if (this.#consumer !== undefined) return this.#consumer.onEnd(error)
+        if (this.#handedOver) return this.#consumer?.onEnd(error)
         this.#ended = true
         this.#endError = error
         this.#wake?.()
@@ -122,10 +126,19 @@ export class HandoverStream implements ByteStream, HandedOver {
   start(handlers: ByteStreamHandlers): void {
     if (this.#consumer !== undefined) throw new InvalidArgumentError('stream already started')
     this.#consumer = handlers
+    // The first `onData` comes asynchronously, as from a started SecretConnection: the caller
+    // (the switch admitting a peer) finishes what it is doing before any byte reaches it. What
+    // arrives in between is buffered behind the early bytes, so the order holds.
+    queueMicrotask(() => this.#handOver(handlers))
+  }
+
+  #handOver(handlers: ByteStreamHandlers): void {
     const early = this.#buffered
     this.#buffered = []
     this.#bufferedLength = 0
-    for (const chunk of early) handlers.onData(chunk)
+    this.#handedOver = true
+    // Closed by the consumer before the hand-over: only the end is left to report.
+    if (!this.#inner.closed) for (const chunk of early) handlers.onData(chunk)
     if (this.#ended) {
       handlers.onEnd(this.#endError)
       return
@@ -133,7 +146,7 @@ export class HandoverStream implements ByteStream, HandedOver {
     // From now on the inner stream calls the consumer itself (bound: a handler may use `this`).
     this.#sink.onData = handlers.onData.bind(handlers)
     this.#sink.onEnd = handlers.onEnd.bind(handlers)
-    this.#inner.resume()
+    if (!this.#consumerPaused) this.#inner.resume()
   }
 
   write(data: Uint8Array): boolean {
@@ -145,10 +158,12 @@ export class HandoverStream implements ByteStream, HandedOver {
   }
 
   pause(): void {
+    if (this.#consumer !== undefined) this.#consumerPaused = true
     this.#inner.pause()
   }
 
   resume(): void {
+    if (this.#consumer !== undefined) this.#consumerPaused = false
     this.#inner.resume()
   }
 
