@@ -48,6 +48,8 @@ export interface UpgradeContext {
   firstBytesTimeoutMs?: number
   /** Told once when the first bytes arrived. */
   onFirstBytes?: () => void
+  /** Inbound, with other handshakes in flight: our key leaves with our signature (one write). */
+  holdKey?: boolean
 }
 
 /**
@@ -92,7 +94,8 @@ export class ConnectionUpgrader {
         earlyNodeInfo: init.earlyNodeInfo,
         abort: ctx.abort,
         ...(ctx.firstBytesTimeoutMs === undefined ? {} : { firstBytesTimeoutMs: ctx.firstBytesTimeoutMs }),
-        ...(ctx.onFirstBytes === undefined ? {} : { onFirstBytes: ctx.onFirstBytes })
+        ...(ctx.onFirstBytes === undefined ? {} : { onFirstBytes: ctx.onFirstBytes }),
+        ...(ctx.holdKey === true ? { holdKey: true } : {})
       })
       const conn: UpgradedConnection = new UpgradedConnection({
         stream: up.stream,

@@ -84,8 +84,8 @@ function stack(
   const sink = init.mconnection?.metrics ?? metrics
   const mux = mconnection({ ...init.mconnection, ...(log === undefined ? {} : { logger: log }), ...(sink === undefined ? {} : { metrics: sink }) })
   return {
-    secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, earlyData, ...options }) =>
-      runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes, earlyData }),
+    secure: (socket, key, { firstBytesTimeoutMs, onFirstBytes, earlyData, holdKey, ...options }) =>
+      runSecretHandshake(socket, key, { ...init.secret, ...options }, {}, { firstBytesTimeoutMs, onFirstBytes, earlyData, holdKey }),
     multiplexer: (stream: ByteStream, channels) => mux(stream, channels)
   }
 }

@@ -40,6 +40,8 @@ export interface SecureUpgraderOptions {
    * returns a stream without `sentEarly`, and the NodeInfo is sent after the handshake instead.
    */
   earlyData?: Uint8Array
+  /** Inbound: send our ephemeral key with our signature, in one write (a busy listener). */
+  holdKey?: boolean
 }
 
 /** Runs the secret handshake over a raw duplex (the seam for the SecretConnection). */
@@ -73,6 +75,8 @@ export interface UpgradeOptions {
    * send early: the dialled ID must be proven first, as in Go.
    */
   earlyNodeInfo?: boolean
+  /** Inbound: see {@link SecureUpgraderOptions.holdKey}. */
+  holdKey?: boolean
 }
 
 export interface Upgraded {
@@ -101,6 +105,7 @@ export async function upgrade(socket: Duplex, o: UpgradeOptions): Promise<Upgrad
     if (o.firstBytesTimeoutMs !== undefined) secretOptions.firstBytesTimeoutMs = o.firstBytesTimeoutMs
     if (o.onFirstBytes !== undefined) secretOptions.onFirstBytes = o.onFirstBytes
     if (o.earlyNodeInfo === true && o.expectedId === undefined) secretOptions.earlyData = framedNodeInfo(o.ourInfo)
+    if (o.holdKey === true && o.expectedId === undefined) secretOptions.holdKey = true
     secure = await o.secure(socket, o.nodeKey, secretOptions)
     const remoteId = secure.remoteId
     if (o.expectedId !== undefined && remoteId !== o.expectedId) {

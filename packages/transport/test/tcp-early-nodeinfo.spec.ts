@@ -4,6 +4,9 @@ import { encodeDelimited, peekDelimited } from '@p2p/types/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeNodeInfo, type TcpTransportInit, tcpTransport } from '../src/index.js'
 import { type TestIdentity, testIdentity } from './helpers/identity.js'
+import { nodeKeyFromSeed } from '../src/secret/ed25519.js'
+import { runSecretHandshake } from '../src/secret/handshake.js'
+import { duplexPair } from './secret-helpers.js'
 import { evilPeer } from './secret-peer.js'
 
 // The listener's NodeInfo travels in the frame of its auth signature (one write, one round
@@ -108,5 +111,31 @@ describe('no early NodeInfo (outbound)', () => {
     expect((await afterAuthSig(peer)).length).toBe(0)
     s.destroy()
     expect(await dial).toBeInstanceOf(Error)
+  })
+})
+
+describe('a listener holds its key only when told to (a busy listener)', () => {
+  /** The sizes of the chunks the listener writes until its signature frame is out. */
+  async function firstWrites(holdKey: boolean): Promise<number[]> {
+    const [ours, theirs] = duplexPair()
+    const sizes: number[] = []
+    theirs.on('data', (c: Uint8Array) => sizes.push(c.length))
+    const key = nodeKeyFromSeed(crypto.getRandomValues(new Uint8Array(32)))
+    // Inbound: the handshake waits for the peer's first bytes, so the peer's key is here first.
+    const handshake = runSecretHandshake(ours, key, {}, {}, { firstBytesTimeoutMs: 1000, holdKey }).catch(() => undefined)
+    const peer = evilPeer(theirs, { auth: 'none' })
+    await peer
+    for (let i = 0; i < 100 && sizes.reduce((a, b) => a + b, 0) < 35 + 1044; i++) await new Promise((r) => setImmediate(r))
+    ours.destroy()
+    await handshake
+    return sizes
+  }
+
+  it('alone: its key goes at once, the signature frame after it', async () => {
+    expect((await firstWrites(false)).slice(0, 2)).toEqual([35, 1044])
+  })
+
+  it('busy: key and signature frame leave in one write', async () => {
+    expect((await firstWrites(true))[0]).toBe(35 + 1044)
   })
 })

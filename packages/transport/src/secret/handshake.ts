@@ -65,6 +65,12 @@ export interface UpgradeHandshakeOptions {
    * The connection remembers it as {@link SecretConnection.sentEarly}.
    */
   earlyData?: Uint8Array | undefined
+  /**
+   * When the peer's key is already here, send ours with our signature in one write instead of at
+   * once. A busy listener saves a write and the peer a wake-up; a listener with nothing else to
+   * do sends at once, so the peer's key agreement runs while ours does.
+   */
+  holdKey?: boolean | undefined
 }
 
 /**
@@ -122,7 +128,7 @@ export async function runSecretHandshake(
       upgrade.onFirstBytes?.()
     }
     driver.arm(timeoutMs, () => new TimeoutError('handshake', timeoutMs))
-    const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state, upgrade.earlyData)
+    const conn = await run(driver, nodeKey, options.aead ?? defaultAead(), internals, state, upgrade)
     driver.disarm()
     driver.unwatch()
     return conn
@@ -138,17 +144,21 @@ async function run(
   aead: AeadBackend,
   internals: HandshakeInternals,
   state: { stage: HandshakeStage },
-  earlyData: Uint8Array | undefined
+  upgrade: UpgradeHandshakeOptions
 ): Promise<SecretConnection> {
+  const earlyData = upgrade.earlyData
   // 1. Ephemeral keys, sent in the clear as a delimited BytesValue before we read theirs.
   const fixed = internals.ephemeralPrivateKey
   const eph = fixed === undefined ? takeEphemeralKeyPair() : generateEphemeralKeyPair(fixed)
   // Our key leaves at once, even when theirs is already here (a listener): the peer's DH and
   // signature then run while we do ours, on another core or machine, instead of after them.
-  driver.write(encodeBytesValueDelimited(eph.publicKey))
+  // Unless told to hold it (a busy listener): then it leaves with our signature, in one write.
+  const theirsHere = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE).complete
+  const ephMessage = encodeBytesValueDelimited(eph.publicKey)
+  if (theirsHere && upgrade.holdKey === true) driver.writeSoon(ephMessage)
+  else driver.write(ephMessage)
   // The key of the next handshake is made in a tick of its own, after whatever this turn sends:
   // while their key is on its way, or else after our signature has left.
-  const theirsHere = peekDelimited(driver.buffer, HANDSHAKE_MAX_MESSAGE_SIZE).complete
   if (!theirsHere) process.nextTick(prepareEphemeralKeyPair)
   const remoteValue = decodeBytesValue(await readRawMessage(driver))
   // Go copies the value into a [32]byte: shorter is zero-padded, longer is cut.

@@ -327,7 +327,13 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
       },
       ...(slot === undefined
         ? {}
-        : { firstBytesTimeoutMs: Math.min(this.#opts.firstBytesTimeoutMs, this.#opts.handshakeTimeoutMs), onFirstBytes: () => (slot.gotBytes = true) })
+        : {
+            firstBytesTimeoutMs: Math.min(this.#opts.firstBytesTimeoutMs, this.#opts.handshakeTimeoutMs),
+            onFirstBytes: () => (slot.gotBytes = true),
+            // Other inbound connections pending: CPU is what limits us, so save a write and the
+            // peer a wake-up. Alone, send our key at once so both sides' key agreement overlaps.
+            holdKey: this.#slots.size > 1
+          })
     })
   }
 
