@@ -13,9 +13,8 @@
  *
  * Run: npx tsx packages/transport/bench/handshake-ab.ts <treeA> <treeB> [--chunks=20] [--pairs=200] [--parallel=8]
  */
-import { randomBytes } from 'node:crypto'
 import type { NodeInfo, NodeKey, Transport } from '@p2p/types'
-import { numberArg } from './transport-common.js'
+import { identity, numberArg } from './transport-common.js'
 
 const [A, B] = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 if (A === undefined || B === undefined) {
@@ -39,17 +38,7 @@ async function setup(tree: string): Promise<(n: number) => Promise<void>> {
     nodeKeyFromSeed: (seed: Uint8Array) => NodeKey
   }
   const make = async (extra: object): Promise<Transport> => {
-    const nodeKey = e.nodeKeyFromSeed(randomBytes(32))
-    const nodeInfo: NodeInfo = {
-      protocolVersion: { p2p: 8n, block: 11n, app: 0n },
-      id: nodeKey.id,
-      listenAddr: 'tcp://127.0.0.1:26656',
-      network: 'bench-chain',
-      version: '0.34.35',
-      channels: Uint8Array.from([0x77]),
-      moniker: `bench-${nodeKey.id.slice(0, 6)}`,
-      other: { txIndex: 'off', rpcAddress: '' }
-    }
+    const { nodeKey, nodeInfo } = identity([0x77], e.nodeKeyFromSeed)
     const tr = t.tcpTransport({ listen: '127.0.0.1:0', allowDuplicateIp: true, mconnection: { sendRate: 0, recvRate: 0 }, ...extra })({ nodeKey, nodeInfo: () => nodeInfo })
     await tr.start()
     return tr

@@ -24,9 +24,12 @@ export interface Identity {
   nodeInfo: NodeInfo
 }
 
-/** A fresh key and a Go-shaped NodeInfo (the same shape as test/helpers/identity.ts). */
-export function identity(channels: readonly number[]): Identity {
-  const nodeKey = nodeKeyFromSeed(randomBytes(32))
+/**
+ * A fresh key and a Go-shaped NodeInfo (the same shape as test/helpers/identity.ts). `keyFromSeed`
+ * lets a benchmark make the key with another build of the package (its `dist/`, another checkout).
+ */
+export function identity(channels: readonly number[], keyFromSeed: (seed: Uint8Array) => NodeKey = nodeKeyFromSeed): Identity {
+  const nodeKey = keyFromSeed(randomBytes(32))
   const nodeInfo: NodeInfo = {
     protocolVersion: { p2p: 8n, block: 11n, app: 0n },
     id: nodeKey.id,

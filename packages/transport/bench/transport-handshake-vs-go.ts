@@ -23,7 +23,6 @@
  * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { createServer } from 'node:net'
@@ -124,9 +123,7 @@ async function control(line: string): Promise<boolean> {
 }
 
 function makeTransport(listen: string, maxPendingInbound: number): { t: Transport; id: NodeID } {
-  const base = identity([ECHO_CH])
-  const nodeKey = distKey === undefined ? base.nodeKey : distKey(randomBytes(32))
-  const nodeInfo = { ...base.nodeInfo, id: nodeKey.id }
+  const { nodeKey, nodeInfo } = distKey === undefined ? identity([ECHO_CH]) : identity([ECHO_CH], distKey)
   // From dist the transport picks its own default AEAD (the same as `chosenAead()`'s default).
   const secret = fromDist && !process.argv.some((a) => a.startsWith('--aead=')) ? {} : { secret: { aead: chosenAead() } }
   const t = impl.tcpTransport({ listen, allowDuplicateIp: true, maxPendingInbound, maxPendingPerIp: maxPendingInbound, mconnection: UNLIMITED, ...secret })({
