@@ -26,7 +26,8 @@ interface Entry {
   readonly reporters: Map<string, number>
 }
 
-const sameEndpoint = (a: NetAddress, b: NetAddress): boolean => a.ip === b.ip && a.port === b.port
+/** Whether two addresses name the same IP and port (IDs aside). */
+export const sameEndpoint = (a: NetAddress, b: NetAddress): boolean => a.ip === b.ip && a.port === b.port
 
 /**
  * Beyond Go: what a seed knows about whether an address is alive. A Go seed hands out whatever
@@ -67,6 +68,22 @@ export class LivenessRecord {
   /** We connected to `addr` (a dial succeeded). */
   verified(addr: NetAddress, now: number): void {
     this.#touch(addr).verifiedAt = now
+  }
+
+  /**
+   * `addr`'s node is connected to us now (it dialled us) under the same ID and still claims
+   * `addr` as its listen address. That renews an earlier verification of that endpoint: while it
+   * is connected we cannot dial it, and a seed keeps an inbound peer that does not ask for hours
+   * (a node that redials us on the crawl's beat is connected at every crawl, too). A claim alone never makes
+   * an address verified, and one whose last dial failed stays unserved until a dial succeeds.
+   * Returns whether the verification was renewed.
+   */
+  reconfirmed(addr: NetAddress, now: number): boolean {
+    const entry = this.#entries.get(addr.id)
+    if (entry === undefined || !sameEndpoint(entry.addr, addr)) return false
+    if (entry.verifiedAt === 0 || entry.failedAt >= entry.verifiedAt) return false
+    this.#touch(addr).verifiedAt = Math.max(entry.verifiedAt, now)
+    return true
   }
 
   /** A dial to `addr` failed. */

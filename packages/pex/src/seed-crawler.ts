@@ -5,10 +5,11 @@ import {
   dialString,
   type Logger,
   type NetAddress,
+  nodeInfoAddressLiteral,
   type Peer,
   type SwitchFacade
 } from '@p2p/types'
-import type { LivenessRecord } from './liveness.js'
+import { type LivenessRecord, sameEndpoint } from './liveness.js'
 
 /** Seed-mode options, each with Go's value as default (see `PexInit`). */
 export interface SeedCrawlOptions {
@@ -112,8 +113,12 @@ export class SeedCrawler {
 
     const connected = sw.peers().get(addr.id)
     if (connected !== undefined) {
-      if (connected.outbound && connected.socketAddr.ip === addr.ip && connected.socketAddr.port === addr.port) {
-        host.liveness.verified(addr, now)
+      if (connected.outbound) {
+        if (sameEndpoint(connected.socketAddr, addr)) host.liveness.verified(addr, now)
+      } else if (claims(connected, addr)) {
+        // It dialled us, so we cannot dial it now; alive under the same ID and endpoint, it
+        // renews what an earlier dial proved (else a node connected at every crawl lapses).
+        host.liveness.reconfirmed(addr, now)
       }
       host.requestAddrs(connected)
       return
@@ -181,6 +186,15 @@ export class SeedCrawler {
     const before = this.host.now() - this.options.crawlRecordTtlMs
     for (const [id, at] of this.#crawled) if (at < before) this.#crawled.delete(id)
     for (const [key, a] of this.#attempts) if (a.last < before) this.#attempts.delete(key)
+  }
+}
+
+/** Whether `peer` reports `addr` as its own listen address. */
+function claims(peer: Peer, addr: NetAddress): boolean {
+  try {
+    return sameEndpoint(nodeInfoAddressLiteral(peer.nodeInfo), addr)
+  } catch {
+    return false
   }
 }
 

@@ -330,6 +330,49 @@ describe('seed mode, beyond Go: only addresses seen alive recently are served', 
     expect(ask(s)).toEqual([])
   })
 
+  it('a verified node that dialled us stays served while connected: the crawl renews it (it cannot dial it)', async () => {
+    const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
+    const live = someAddr(1)
+    s.add(live)
+    s.alive.add(live.id)
+    const signal = new AbortController().signal
+    await s.reactor.crawler?.crawl(live, signal)
+    s.sw.stopPeer(s.sw.peers().get(live.id) as FakePeer, undefined)
+    vi.advanceTimersByTime(9 * MIN)
+    // It dials us, claiming the endpoint we verified, and stays connected.
+    s.sw.add(new FakePeer({ id: live.id, ip: live.ip, port: live.port }))
+    const dialsBefore = s.dialer.dialed.length
+    await s.reactor.crawler?.crawl(live, signal)
+    expect(s.dialer.dialed).toHaveLength(dialsBefore)
+    vi.advanceTimersByTime(5 * MIN)
+    expect(ask(s)).toContain(live.id)
+    vi.advanceTimersByTime(5 * MIN + 1)
+    expect(ask(s)).not.toContain(live.id)
+  })
+
+  it('a connection from a node renews nothing it did not earn: never verified, another endpoint, or a failed last dial', async () => {
+    const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
+    const signal = new AbortController().signal
+    const never = someAddr(1)
+    const moved = someAddr(2)
+    const failed = someAddr(3)
+    s.add(never, moved, failed)
+    s.alive.add(moved.id)
+    await s.reactor.crawler?.crawl(moved, signal)
+    s.sw.stopPeer(s.sw.peers().get(moved.id) as FakePeer, undefined)
+    s.reactor.liveness.verified(failed, Date.now())
+    vi.advanceTimersByTime(1)
+    await s.reactor.crawler?.crawl(failed, signal)
+    expect(s.reactor.liveness.inspect(failed.id)?.failedAt).toBeGreaterThan(0)
+    vi.advanceTimersByTime(9 * MIN)
+    s.sw.add(new FakePeer({ id: never.id, ip: never.ip, port: never.port }))
+    s.sw.add(new FakePeer({ id: moved.id, ip: moved.ip, port: moved.port + 1 }))
+    s.sw.add(new FakePeer({ id: failed.id, ip: failed.ip, port: failed.port }))
+    for (const a of [never, moved, failed]) await s.reactor.crawler?.crawl(a, signal)
+    vi.advanceTimersByTime(2 * MIN)
+    expect(ask(s)).toEqual([])
+  })
+
   it('each round re-dials addresses it cannot vouch for, beyond the book selection', async () => {
     const s = seed({ minTimeBetweenCrawlsMs: 0 })
     const many = Array.from({ length: 40 }, (_, i) => someAddr(i + 1))
