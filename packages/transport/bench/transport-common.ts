@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type Socket } from 'node:net'
 import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import type { NodeInfo, NodeKey, PeerConnection, Transport } from '@p2p/types'
 import {
   type AeadBackend,
@@ -163,4 +164,28 @@ export function header(aead?: AeadBackend): string {
 /** `value / go` as a percentage string. */
 export function ratio(value: number, go: number): string {
   return `${((value / go) * 100).toFixed(0)}%`
+}
+
+/**
+ * Copies of the bench files `names` (in this folder) that plain `node` runs: types stripped, their
+ * `../src/` imports pointed at the built `../dist/`, written to `../.tmp/` (so `../dist/` still
+ * resolves). Peer processes started from them run the package as users run it: no tsx loader,
+ * no esbuild transform, no sources loaded. Returns the path of the first file's copy.
+ */
+export async function plainCopies(names: readonly [string, ...string[]]): Promise<string> {
+  const ts = (await import('typescript')).default
+  const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs')
+  const out = new URL('../.tmp/', import.meta.url)
+  mkdirSync(out, { recursive: true })
+  const paths = names.map((name) => {
+    const source = readFileSync(new URL(name, import.meta.url), 'utf8')
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      fileName: name
+    })
+    const target = new URL(name.replace(/\.ts$/, '.js'), out)
+    writeFileSync(target, outputText.replaceAll("from '../src/", "from '../dist/"))
+    return fileURLToPath(target)
+  })
+  return paths[0] as string
 }

@@ -20,6 +20,10 @@
  * with `--go=<binary>` (or $P2P_GOBENCH); it is not part of this repository (see
  * BENCHMARKS-transport.md §6 for its protocol). Without it only our pairings run.
  *
+ * With `--from=dist` our peer processes run on plain `node` (no tsx) from a plain-JS copy of this
+ * file in `packages/transport/.tmp/`, on the built `dist/` (build it first); `BENCH_NODE_ARGS`
+ * passes node flags to them (e.g. `--perf-basic-prof` for `perf record`).
+ *
  * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -33,7 +37,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { createNetAddress, type NodeID, type PeerConnection, type Transport } from '@p2p/types'
 import type { NodeKey } from '@p2p/types'
 import * as fromSources from '../src/index.js'
-import { chosenAead, header, identity, median, numberArg, UNLIMITED } from './transport-common.js'
+import { chosenAead, header, identity, median, numberArg, plainCopies, UNLIMITED } from './transport-common.js'
 
 // `--from=dist`: our processes run the built package (what users install: no tsx transform, no
 // esbuild `__name` wrappers) instead of the TypeScript sources. Build it first.
@@ -250,7 +254,15 @@ function peerProcess(name: string, cmd: string, args: string[]): Peer {
 }
 
 const self = fileURLToPath(import.meta.url)
-const ours = (role: string, ...extra: string[]): [string, string[]] => [process.execPath, [...process.execArgv, self, `--role=${role}`, ...extra, ...process.argv.filter((a) => a.startsWith('--aead=') || a === '--from=dist')]]
+/** With `--from=dist`: this file's plain-JS copy, which our peer processes run on plain `node`. */
+let plainSelf: string | undefined
+const ours = (role: string, ...extra: string[]): [string, string[]] => {
+  const passed = [`--role=${role}`, ...extra, ...process.argv.filter((a) => a.startsWith('--aead=') || a === '--from=dist')]
+  if (plainSelf === undefined) return [process.execPath, [...process.execArgv, self, ...passed]]
+  // Node flags for our peers (a profiler's, say) come from BENCH_NODE_ARGS, not from tsx's.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
+  return [process.execPath, [...nodeArgs, plainSelf, ...passed]]
+}
 
 async function freePort(): Promise<number> {
   const s = createServer()
@@ -438,7 +450,8 @@ else if (role === 'dialer') await ourDialer(numberArg('keys', 256))
 else {
   const goBin = stringArg('go') ?? process.env.P2P_GOBENCH
   console.log(header(chosenAead()))
-  console.log(fromDist ? 'our side: the built package (dist/)' : 'our side: the TypeScript sources through tsx (--from=dist runs the built package)')
+  if (fromDist) plainSelf = await plainCopies(['transport-handshake-vs-go.ts', 'transport-common.ts'])
+  console.log(fromDist ? 'our side: the built package (dist/) on plain node' : 'our side: the TypeScript sources through tsx (--from=dist runs the built package)')
   console.log(goBin === undefined ? 'Go: not given (--go=<binary>), only our pairings run' : `Go: ${goBin}`)
   if (process.argv.includes('--seed')) await seed(goBin)
   else await sideBySide(goBin)
