@@ -27,7 +27,7 @@
  * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
@@ -94,7 +94,6 @@ const stats = (): Record<string, number> => ({
   loops: performance.nodeTiming.uvMetricsInfo.loopCount,
   gcCount,
   gcMs,
-  maxRssKb: process.resourceUsage().maxRSS
 })
 
 /**
@@ -420,11 +419,13 @@ async function seed(goBin: string | undefined): Promise<void> {
     for (const k of kinds) {
       const l = await startListener(k, goBin)
       l.send('stats')
-      const rss0 = ((await l.next()).maxRssKb as number) / 1024
+      await l.next()
+      const rss0 = memoryMiB(l.proc.pid).rss
       if (warmup > 0) await measure(d, l, inflight, 600_000, true, warmup)
       const s = await measure(d, l, inflight, 600_000, true, total)
       l.send('cpu')
-      const rss = ((await l.next()).maxRssKb as number) / 1024
+      await l.next()
+      const rss = memoryMiB(l.proc.pid).peak
       l.send('exit')
       const cpuPct = (s.listenerUs * s.conns) / (s.ms * 10)
       const gc = s.listenerGcMs === undefined ? '—' : (s.listenerGcMs * 1000).toFixed(0)
@@ -432,6 +433,17 @@ async function seed(goBin: string | undefined): Promise<void> {
     }
   }
   d.send('exit')
+}
+
+/**
+ * A process's resident memory now and at its peak (MiB), read from /proc for Go and ours alike.
+ * Not getrusage's maxRSS: a spawned child's starts at its parent's size (Linux keeps the
+ * high-water mark from before the exec), so it would report this coordinator's memory.
+ */
+function memoryMiB(pid: number | undefined): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
 }
 
 /** A throw-away listener to warm the dialer up. */
