@@ -24,7 +24,7 @@
  * file in `packages/transport/.tmp/`, on the built `dist/` (build it first); `BENCH_NODE_ARGS`
  * passes node flags to them (e.g. `--perf-basic-prof` for `perf record`).
  *
- * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist]
+ * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist [--peers-via-tsx]]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -462,8 +462,9 @@ else if (role === 'dialer') await ourDialer(numberArg('keys', 256))
 else {
   const goBin = stringArg('go') ?? process.env.P2P_GOBENCH
   console.log(header(chosenAead()))
-  if (fromDist) plainSelf = await plainCopies(['transport-handshake-vs-go.ts', 'transport-common.ts'])
-  console.log(fromDist ? 'our side: the built package (dist/) on plain node' : 'our side: the TypeScript sources through tsx (--from=dist runs the built package)')
+  // `--peers-via-tsx` keeps the tsx loader in our peers, to measure what it costs them.
+  if (fromDist && !process.argv.includes('--peers-via-tsx')) plainSelf = await plainCopies(['transport-handshake-vs-go.ts', 'transport-common.ts'])
+  console.log(fromDist ? `our side: the built package (dist/) ${plainSelf === undefined ? 'through tsx' : 'on plain node'}` : 'our side: the TypeScript sources through tsx (--from=dist runs the built package)')
   console.log(goBin === undefined ? 'Go: not given (--go=<binary>), only our pairings run' : `Go: ${goBin}`)
   if (process.argv.includes('--seed')) await seed(goBin)
   else await sideBySide(goBin)
