@@ -179,8 +179,10 @@ export class PexReactor implements Reactor, Startable {
     // and leaves them to the ensure tick).
     const addr = this.#selfReported(peer)
     if (addr === undefined || this.#config.privatePeerIds.has(peer.id)) return
-    addToBook(this.#book, this.#log, addr, addr)
-    if (this.#config.seedMode) this.#liveness.reported(addr, peer.id, Date.now())
+    // As for addresses in a PexAddrs: only what the book takes counts as a report (an
+    // unspecified 0.0.0.0 listen address must not replace what a dial verified for this ID).
+    const rejected = addToBook(this.#book, this.#log, addr, addr)
+    if (rejected === undefined && this.#config.seedMode) this.#liveness.reported(addr, peer.id, Date.now())
   }
 
   removePeer(peer: Peer): void {

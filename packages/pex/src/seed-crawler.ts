@@ -189,13 +189,18 @@ export class SeedCrawler {
   }
 }
 
-/** Whether `peer` reports `addr` as its own listen address. */
+/**
+ * Whether `peer` claims `addr` as its own: its NodeInfo's listen address is `addr`, or (a node
+ * listening on 0.0.0.0, say) it connects from `addr`'s IP and listens on `addr`'s port.
+ */
 function claims(peer: Peer, addr: NetAddress): boolean {
+  let self: NetAddress
   try {
-    return sameEndpoint(nodeInfoAddressLiteral(peer.nodeInfo), addr)
+    self = nodeInfoAddressLiteral(peer.nodeInfo)
   } catch {
     return false
   }
+  return sameEndpoint(self, addr) || (self.port === addr.port && peer.socketAddr.ip === addr.ip)
 }
 
 /** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `max`. */

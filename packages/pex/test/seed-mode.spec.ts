@@ -350,6 +350,21 @@ describe('seed mode, beyond Go: only addresses seen alive recently are served', 
     expect(ask(s)).not.toContain(live.id)
   })
 
+  it('a node listening on 0.0.0.0 renews too when it connects from the verified IP with the verified port', async () => {
+    const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
+    const live = someAddr(1)
+    s.add(live)
+    s.alive.add(live.id)
+    const signal = new AbortController().signal
+    await s.reactor.crawler?.crawl(live, signal)
+    s.sw.stopPeer(s.sw.peers().get(live.id) as FakePeer, undefined)
+    vi.advanceTimersByTime(9 * MIN)
+    s.sw.add(new FakePeer({ id: live.id, ip: live.ip, port: live.port, listenAddr: `tcp://0.0.0.0:${live.port}` }))
+    await s.reactor.crawler?.crawl(live, signal)
+    vi.advanceTimersByTime(5 * MIN)
+    expect(ask(s)).toContain(live.id)
+  })
+
   it('a connection from a node renews nothing it did not earn: never verified, another endpoint, or a failed last dial', async () => {
     const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
     const signal = new AbortController().signal
@@ -366,7 +381,7 @@ describe('seed mode, beyond Go: only addresses seen alive recently are served', 
     expect(s.reactor.liveness.inspect(failed.id)?.failedAt).toBeGreaterThan(0)
     vi.advanceTimersByTime(9 * MIN)
     s.sw.add(new FakePeer({ id: never.id, ip: never.ip, port: never.port }))
-    s.sw.add(new FakePeer({ id: moved.id, ip: moved.ip, port: moved.port + 1 }))
+    s.sw.add(new FakePeer({ id: moved.id, ip: '10.99.99.99', port: moved.port, listenAddr: `tcp://0.0.0.0:${moved.port}` }))
     s.sw.add(new FakePeer({ id: failed.id, ip: failed.ip, port: failed.port }))
     for (const a of [never, moved, failed]) await s.reactor.crawler?.crawl(a, signal)
     vi.advanceTimersByTime(2 * MIN)
