@@ -72,11 +72,11 @@ export class LivenessRecord {
 
   /**
    * `addr`'s node is connected to us now (it dialled us) under the same ID and still claims
-   * `addr` as its listen address. That renews an earlier verification of that endpoint: while it
-   * is connected we cannot dial it, and a seed keeps an inbound peer that does not ask for hours
-   * (a node that redials us on the crawl's beat is connected at every crawl, too). A claim alone never makes
-   * an address verified, and one whose last dial failed stays unserved until a dial succeeds.
-   * Returns whether the verification was renewed.
+   * `addr` as its own (the caller decides what counts as a claim). That renews an earlier
+   * verification of that endpoint: while it is connected we cannot dial it, and a seed keeps an
+   * inbound peer that does not ask for hours (a node that redials us on the crawl's beat is
+   * connected at every crawl, too). A claim alone never makes an address verified, and one whose
+   * last dial failed stays unserved until a dial succeeds. Returns whether it was renewed.
    */
   reconfirmed(addr: NetAddress, now: number): boolean {
     const entry = this.#entries.get(addr.id)
