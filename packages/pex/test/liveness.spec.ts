@@ -15,6 +15,27 @@ describe('LivenessRecord', () => {
     expect(r.freshness(a, 6001)).toBeUndefined()
   })
 
+  it('reconfirmed renews an earlier verification of the same endpoint, and nothing else', () => {
+    const r = record()
+    const a = someAddr(1)
+    expect(r.reconfirmed(a, 100)).toBe(false)
+    r.reported(a, 'x', 100)
+    r.reported(a, 'y', 100)
+    expect(r.reconfirmed(a, 200)).toBe(false)
+    expect(r.inspect(a.id)?.verifiedAt).toBe(0)
+    r.verified(a, 300)
+    expect(r.reconfirmed({ ...a, port: a.port + 1 }, 1200)).toBe(false)
+    expect(r.reconfirmed(a, 1200)).toBe(true)
+    expect(r.freshness(a, 2200)).toBe('verified')
+    expect(r.freshness(a, 2201)).toBeUndefined()
+    // A time from the past never moves a verification back.
+    expect(r.reconfirmed(a, 50)).toBe(true)
+    expect(r.inspect(a.id)?.verifiedAt).toBe(1200)
+    r.failed(a, 1300)
+    expect(r.reconfirmed(a, 1400)).toBe(false)
+    expect(r.freshness(a, 1400)).toBeUndefined()
+  })
+
   it('a failed last dial outweighs reports and an older verification', () => {
     const r = record()
     const a = someAddr(1)
