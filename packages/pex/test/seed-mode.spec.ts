@@ -330,19 +330,24 @@ describe('seed mode, beyond Go: only addresses seen alive recently are served', 
     expect(ask(s)).toEqual([])
   })
 
-  it('a verified node that dialled us stays served while connected: the crawl renews it (it cannot dial it)', async () => {
+  /** A seed that verified `live` by a crawl dial, 9 min ago; the dial's connection is gone. */
+  async function verifiedEarlier() {
     const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
     const live = someAddr(1)
     s.add(live)
     s.alive.add(live.id)
-    const signal = new AbortController().signal
-    await s.reactor.crawler?.crawl(live, signal)
+    await s.reactor.crawler?.crawl(live, new AbortController().signal)
     s.sw.stopPeer(s.sw.peers().get(live.id) as FakePeer, undefined)
     vi.advanceTimersByTime(9 * MIN)
+    return { s, live }
+  }
+
+  it('a verified node that dialled us stays served while connected: the crawl renews it (it cannot dial it)', async () => {
+    const { s, live } = await verifiedEarlier()
     // It dials us, claiming the endpoint we verified, and stays connected.
     s.sw.add(new FakePeer({ id: live.id, ip: live.ip, port: live.port }))
     const dialsBefore = s.dialer.dialed.length
-    await s.reactor.crawler?.crawl(live, signal)
+    await s.reactor.crawler?.crawl(live, new AbortController().signal)
     expect(s.dialer.dialed).toHaveLength(dialsBefore)
     vi.advanceTimersByTime(5 * MIN)
     expect(ask(s)).toContain(live.id)
@@ -351,16 +356,9 @@ describe('seed mode, beyond Go: only addresses seen alive recently are served', 
   })
 
   it('a node listening on 0.0.0.0 renews too when it connects from the verified IP with the verified port', async () => {
-    const s = seed({ freshnessWindowMs: 10 * MIN, minTimeBetweenCrawlsMs: 0 })
-    const live = someAddr(1)
-    s.add(live)
-    s.alive.add(live.id)
-    const signal = new AbortController().signal
-    await s.reactor.crawler?.crawl(live, signal)
-    s.sw.stopPeer(s.sw.peers().get(live.id) as FakePeer, undefined)
-    vi.advanceTimersByTime(9 * MIN)
+    const { s, live } = await verifiedEarlier()
     s.sw.add(new FakePeer({ id: live.id, ip: live.ip, port: live.port, listenAddr: `tcp://0.0.0.0:${live.port}` }))
-    await s.reactor.crawler?.crawl(live, signal)
+    await s.reactor.crawler?.crawl(live, new AbortController().signal)
     vi.advanceTimersByTime(5 * MIN)
     expect(ask(s)).toContain(live.id)
   })
