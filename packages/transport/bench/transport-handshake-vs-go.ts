@@ -441,7 +441,12 @@ async function seed(goBin: string | undefined): Promise<void> {
  * high-water mark from before the exec), so it would report this coordinator's memory.
  */
 function memoryMiB(pid: number | undefined): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  let status = ''
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {
+    // No /proc (not Linux): the column shows NaN rather than the run failing.
+  }
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
 }

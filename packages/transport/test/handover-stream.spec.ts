@@ -4,6 +4,16 @@ import { encodePacket } from '../src/mconn/packet-codec.js'
 import { HandoverStream } from '../src/stream/handover-stream.js'
 import { ScriptedByteStream as ScriptedStream } from './helpers/memory-stream.js'
 
+/** A HandoverStream that has read one delimited message from `hex`; the rest stays buffered. */
+async function afterOneMessage(hex: string): Promise<{ inner: ScriptedStream; h: HandoverStream }> {
+  const inner = new ScriptedStream()
+  const h = new HandoverStream(inner)
+  const reading = h.readDelimited(10)
+  inner.push(hex)
+  await reading
+  return { inner, h }
+}
+
 describe('HandoverStream', () => {
   it('reads a delimited message split across chunks, then hands over the bytes that followed', async () => {
     const inner = new ScriptedStream()
@@ -106,11 +116,7 @@ describe('HandoverStream', () => {
   })
 
   it('delivers bytes that came early only after start returns, in order with bytes that follow', async () => {
-    const inner = new ScriptedStream()
-    const h = new HandoverStream(inner)
-    const reading = h.readDelimited(10)
-    inner.push('01aa0b0c')
-    await reading
+    const { inner, h } = await afterOneMessage('01aa0b0c')
     const got: string[] = []
     h.start({ onData: (c) => got.push(Buffer.from(c).toString('hex')), onEnd: () => got.push('end') })
     // A caller still admitting the peer sees nothing yet (a started SecretConnection behaves so).
@@ -123,11 +129,7 @@ describe('HandoverStream', () => {
   })
 
   it('a consumer that pauses before or during the hand-over stays paused', async () => {
-    const inner = new ScriptedStream()
-    const h = new HandoverStream(inner)
-    const reading = h.readDelimited(10)
-    inner.push('01aa0b')
-    await reading
+    const { inner, h } = await afterOneMessage('01aa0b')
     h.start({ onData: () => h.pause(), onEnd: () => {} })
     await Promise.resolve()
     expect(inner.paused).toBe(true)
