@@ -27,7 +27,7 @@
  * Run: npx tsx packages/transport/bench/transport-handshake-vs-go.ts --go=/path/to/gobench [--rounds=5] [--ms=2000] [--parallel=8] [--keys=256] [--seed] [--seed-conns=10000] [--seed-inflight=128] [--seed-warmup=0] [--seed-dialer=go|ours] [--from=dist [--peers-via-tsx]]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
@@ -294,6 +294,29 @@ interface Sample {
   listenerLoops?: number
   dialerGcMs?: number
   listenerGcMs?: number
+  /** Context switches per connection of each side's process, all threads: [voluntary, involuntary]. */
+  dialerSwitches: [number, number]
+  listenerSwitches: [number, number]
+}
+
+/**
+ * A process's context switches so far, summed over its threads: voluntary (it blocked) and
+ * involuntary (another task preempted it). NaN without /proc. Read for both sides alike, Go's
+ * and ours; they show what one side's thread activity costs the other in a mixed pairing.
+ */
+function contextSwitches(pid: number | undefined): [number, number] {
+  let voluntary = 0
+  let involuntary = 0
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8')
+      voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN)
+      involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN)
+    }
+  } catch {
+    return [Number.NaN, Number.NaN]
+  }
+  return [voluntary, involuntary]
 }
 
 const per = (a: Record<string, unknown>, b: Record<string, unknown>, key: string, conns: number): number | undefined =>
@@ -302,11 +325,16 @@ const per = (a: Record<string, unknown>, b: Record<string, unknown>, key: string
 async function measure(d: Peer, l: Peer & { addr: string }, parallel: number, ms: number, echo: boolean, count = 0): Promise<Sample & { conns: number; ms: number; firstError: string }> {
   l.send('stats')
   const l0 = await l.next()
+  const ds0 = contextSwitches(d.proc.pid)
+  const ls0 = contextSwitches(l.proc.pid)
   d.send(`run ${l.addr} ${parallel} ${ms} ${echo ? 1 : 0} ${count}`)
   const r = await d.next()
+  const ds1 = contextSwitches(d.proc.pid)
+  const ls1 = contextSwitches(l.proc.pid)
   l.send('stats')
   const l1 = await l.next()
   const conns = r.conns as number
+  const switches = (a: [number, number], b: [number, number]): [number, number] => [(b[0] - a[0]) / conns, (b[1] - a[1]) / conns]
   const s: Sample & { conns: number; ms: number; firstError: string } = {
     conns,
     ms: r.ms as number,
@@ -315,7 +343,9 @@ async function measure(d: Peer, l: Peer & { addr: string }, parallel: number, ms
     listenerUs: ((l1.cpuUs as number) - (l0.cpuUs as number)) / conns,
     errors: r.errors as number,
     load: loadavg()[0] as number,
-    firstError: r.firstError as string
+    firstError: r.firstError as string,
+    dialerSwitches: switches(ds0, ds1),
+    listenerSwitches: switches(ls0, ls1)
   }
   const ll = per(l0, l1, 'loops', conns)
   const lg = per(l0, l1, 'gcMs', conns)
@@ -384,6 +414,27 @@ async function sideBySide(goBin: string | undefined): Promise<void> {
     const ll = c.l === 'ours' ? `${m(s.map((x) => x.listenerLoops), 1)} / ${m(s.map((x) => (x.listenerGcMs ?? 0) * 1000), 0)}` : '—'
     console.log(`| ${name(c.d)} → ${name(c.l)} | ${c.par} | ${dl} | ${ll} |`)
   }
+  console.log("\nContext switches per connection of each side's process, all threads, voluntary / involuntary (median)")
+  console.log('| dialer → listener | dialers | dialer | listener |')
+  console.log('| --- | ---: | ---: | ---: |')
+  const vi = (xs: Array<[number, number]>): string => `${median(xs.map((x) => x[0])).toFixed(1)} / ${median(xs.map((x) => x[1])).toFixed(1)}`
+  for (const c of cells) {
+    const s = samples.get(`${c.d}|${c.l}|${c.par}`) ?? []
+    console.log(`| ${name(c.d)} → ${name(c.l)} | ${c.par} | ${vi(s.map((x) => x.dialerSwitches))} | ${vi(s.map((x) => x.listenerSwitches))} |`)
+  }
+  if (kinds.length === 2) {
+    // Each side paired with its own kind: what one side of a connection costs when the other
+    // side is the same implementation (the mean of dialer and listener, per round).
+    console.log('\nOne side with a peer of its own kind: (dialer + listener) / 2, CPU µs per connection, median [range]')
+    console.log('| dialers | Go → Go | ours → ours | ours / Go |')
+    console.log('| ---: | ---: | ---: | ---: |')
+    for (const par of [1, parallel]) {
+      const side = (k: string): number[] => (samples.get(`${k}|${k}|${par}`) ?? []).map((x) => (x.dialerUs + x.listenerUs) / 2)
+      const g = side('go')
+      const o = side('ours')
+      console.log(`| ${par} | ${fmt(g)} | ${fmt(o)} | ${(median(o) / median(g)).toFixed(2)}× |`)
+    }
+  }
   const profDir = stringArg('profile')
   if (profDir !== undefined) {
     // One profile of each of our sides, against Go's other side, 8 dialers, 3 s.
@@ -411,8 +462,8 @@ async function seed(goBin: string | undefined): Promise<void> {
   const rounds = numberArg('rounds', 3)
   const warmup = numberArg('seed-warmup', 0)
   console.log(`seed-shaped: ${total} inbound connections per run, ${inflight} at once, each handshake + one echo on channel 0x77 + close; dialer: ${dialerKind}; fresh listener process per run${warmup > 0 ? `, measured after ${warmup} warm-up connections in the same process` : ' (cold: JIT warm-up included)'}`)
-  console.log('| listener | run | connections/s | listener CPU µs/conn | of which GC µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | errors | load avg |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log('| listener | run | connections/s | listener CPU µs/conn | of which GC µs/conn | listener CPU % of a core | listener RSS at start → peak MiB | listener context switches / conn, voluntary / involuntary | errors | load avg |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   const d = await startDialer(dialerKind, goBin, keys)
   await measure(d, await warmListener(kinds[0] as 'go' | 'ours', goBin, d), inflight, 1000, true)
   for (let r = 0; r < rounds; r++) {
@@ -429,7 +480,7 @@ async function seed(goBin: string | undefined): Promise<void> {
       l.send('exit')
       const cpuPct = (s.listenerUs * s.conns) / (s.ms * 10)
       const gc = s.listenerGcMs === undefined ? '—' : (s.listenerGcMs * 1000).toFixed(0)
-      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${gc} | ${cpuPct.toFixed(0)} % | ${rss0.toFixed(1)} → ${rss.toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
+      console.log(`| ${k === 'go' ? 'Go' : 'ours'} | ${r + 1} | ${s.perS.toFixed(0)} | ${s.listenerUs.toFixed(0)} | ${gc} | ${cpuPct.toFixed(0)} % | ${rss0.toFixed(1)} → ${rss.toFixed(1)} | ${s.listenerSwitches[0].toFixed(1)} / ${s.listenerSwitches[1].toFixed(1)} | ${s.errors}${s.errors > 0 ? ` (${s.firstError})` : ''} | ${s.load.toFixed(2)} |`)
     }
   }
   d.send('exit')
