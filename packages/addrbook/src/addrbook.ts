@@ -12,7 +12,8 @@ import {
   netAddressString,
   nodeIdProblem,
   parseIp,
-  type Startable
+  type Startable,
+  withoutStack
 } from '@p2p/types'
 import { BucketHasher } from './bucket-hash.js'
 import { BucketTable } from './bucket-table.js'
@@ -354,6 +355,8 @@ export class BucketedAddrBook implements AddrBook, Startable {
 
   private reject(reason: AddrBookErrorReason, message: string): AddrBookError {
     this.lifecycle.rejected(reason)
-    return new AddrBookError(reason, message)
+    // A refusal is an answer about the address (often a peer's: a self-report of 0.0.0.0, say),
+    // not a fault here; a seed refuses one per newcomer, and a stack is most of its cost.
+    return withoutStack(() => new AddrBookError(reason, message))
   }
 }

@@ -37,6 +37,18 @@ describe('addAddress checks, in Go order with Go messages', () => {
     expect(book.size()).toBe(0)
   })
 
+  it('a refusal carries no stack trace (a seed refuses a 0.0.0.0 self-report from most newcomers)', () => {
+    const book = makeBook({ strict: false })
+    let caught: unknown
+    try {
+      book.addAddress(at(1, '0.0.0.0'), SRC)
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toMatchObject({ name: 'AddrBookError', reason: 'invalid' })
+    expect((caught as Error).stack?.split('\n')).toHaveLength(1)
+  })
+
   it('banned comes before private, private before private source, before self, before non-routable', () => {
     const book = makeBook()
     const a = at(1, '1.2.3.4')

@@ -1,4 +1,5 @@
 import {
+  isPromiseLike,
   type NodeID,
   type PeerConnection,
   type PeerFilter,
@@ -63,25 +64,51 @@ export function checkAdmission(
  * Asks `filter` about an upgraded connection (the stages a transport may already have asked:
  * the switch asks again for connections it did not make), under one deadline as Go's
  * `filterTimeout`. Refusals become `RejectedError('filtered')`; a filter that throws a
- * `RejectedError` (a ban list: `banned`) is passed through.
+ * `RejectedError` (a ban list: `banned`) is passed through. An answer given at once (a ban
+ * list's lookup) needs no deadline: only an answer still pending gets one.
  */
 export async function runPeerFilter(filter: PeerFilter | undefined, conn: PeerConnection, timeoutMs: number, signal: AbortSignal): Promise<void> {
   if (filter === undefined || (filter.denyAuthenticated === undefined && filter.denyNodeInfo === undefined)) return
   const remote: RawConnInfo = { remoteIp: conn.remoteAddr.ip, remotePort: conn.remoteAddr.port, outbound: conn.outbound }
   const id = conn.remoteInfo.id
-  await withDeadline('filter', timeoutMs, signal, async () => {
-    try {
-      if (filter.denyAuthenticated !== undefined && (await filter.denyAuthenticated(id, remote))) {
-        throw new RejectedError('filtered', `peer ${id} refused by the peer filter`, { id })
+  const failed = (err: unknown): Error =>
+    (err as Error)?.name === 'RejectedError' ? (err as Error) : new RejectedError('filtered', `peer filter failed: ${(err as Error)?.message ?? String(err)}`, { id, cause: err })
+  const refused = (stage: string): RejectedError => new RejectedError('filtered', `peer ${id} refused by the peer filter${stage}`, { id })
+  const pending = (rest: () => Promise<void>): Promise<void> =>
+    withDeadline('filter', timeoutMs, signal, async () => {
+      try {
+        await rest()
+      } catch (err) {
+        throw failed(err)
       }
-      if (filter.denyNodeInfo !== undefined && (await filter.denyNodeInfo(conn.remoteInfo, remote))) {
-        throw new RejectedError('filtered', `peer ${id} refused by the peer filter (node info)`, { id })
-      }
-    } catch (err) {
-      if ((err as Error)?.name === 'RejectedError') throw err
-      throw new RejectedError('filtered', `peer filter failed: ${(err as Error)?.message ?? String(err)}`, { id, cause: err })
-    }
-  })
+    })
+  const askNodeInfo = (): boolean | Promise<boolean> | undefined => filter.denyNodeInfo?.(conn.remoteInfo, remote)
+  let answer: boolean | Promise<boolean> | undefined
+  try {
+    answer = filter.denyAuthenticated?.(id, remote)
+  } catch (err) {
+    throw failed(err)
+  }
+  if (isPromiseLike(answer)) {
+    const first = answer
+    return pending(async () => {
+      if ((await first) === true) throw refused('')
+      if ((await askNodeInfo()) === true) throw refused(' (node info)')
+    })
+  }
+  if (answer === true) throw refused('')
+  try {
+    answer = askNodeInfo()
+  } catch (err) {
+    throw failed(err)
+  }
+  if (isPromiseLike(answer)) {
+    const second = answer
+    return pending(async () => {
+      if ((await second) === true) throw refused(' (node info)')
+    })
+  }
+  if (answer === true) throw refused(' (node info)')
 }
 
 /**

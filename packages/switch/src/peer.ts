@@ -8,7 +8,8 @@ import {
   type NodeInfo,
   type Peer,
   type PeerConnection,
-  type PeerDataKey
+  type PeerDataKey,
+  withoutStack
 } from '@p2p/types'
 import type { SwitchMetrics } from './metrics.js'
 
@@ -40,6 +41,7 @@ export class SwitchPeer implements Peer {
   readonly #channels = new Uint8Array(256)
   readonly #metrics: SwitchMetrics | undefined
   #closing: Promise<void> | undefined
+  #stopped = false
 
   constructor(init: SwitchPeerInit) {
     this.conn = init.conn
@@ -59,7 +61,8 @@ export class SwitchPeer implements Peer {
 
   /** True once the peer is being removed (or was refused): no more sends, no more receives. */
   get stopped(): boolean {
-    return this.#controller.signal.aborted
+    // A plain field: asked on every send and receive, and only stop() aborts the controller.
+    return this.#stopped
   }
 
   /** Whether the peer announced `channelId` in its NodeInfo (sends on any other channel are refused). */
@@ -100,7 +103,9 @@ export class SwitchPeer implements Peer {
   /** Aborts `signal` with `reason` and closes the connection once; later calls share the first close. */
   stop(reason: Error | undefined, options: Omit<CloseOptions, 'reason'> = {}): Promise<void> {
     if (this.#closing !== undefined) return this.#closing
-    this.#controller.abort(reason ?? new AbortError('peer removed'))
+    this.#stopped = true
+    // The usual end of a peer, not a fault: no stack to capture (a seed removes every newcomer).
+    this.#controller.abort(reason ?? withoutStack(() => new AbortError('peer removed')))
     this.#closing = this.conn.close({ ...options, ...(reason === undefined ? {} : { reason }) }).catch(() => {})
     return this.#closing
   }

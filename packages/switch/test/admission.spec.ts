@@ -199,6 +199,38 @@ describe('addPeer', () => {
     expect(sw.peers().size).toBe(0)
   })
 
+  it('a filter answering synchronously: refusals at either stage, a throw wrapped, and a pending answer still timed out', async () => {
+    let nodeInfoAsked = 0
+    let mode: 'sync-deny-id' | 'sync-deny-info' | 'sync-allow' | 'async-hang-info' | 'sync-throw' = 'sync-allow'
+    const filter: PeerFilter = {
+      denyAuthenticated: () => {
+        if (mode === 'sync-throw') throw new Error('filter bug')
+        return mode === 'sync-deny-id'
+      },
+      denyNodeInfo: () => {
+        nodeInfoAsked++
+        if (mode === 'async-hang-info') return new Promise<boolean>(() => {})
+        return mode === 'sync-deny-info'
+      }
+    }
+    const { sw } = await make({ peerFilter: filter, init: { filterTimeoutMs: 20 } })
+    expect((await sw.addPeer(new FakeConnection(false))).id).toBeDefined()
+    mode = 'sync-deny-id'
+    const asked = nodeInfoAsked
+    await expect(sw.addPeer(new FakeConnection(false))).rejects.toMatchObject({ name: 'RejectedError', reason: 'filtered' })
+    expect(nodeInfoAsked).toBe(asked)
+    mode = 'sync-deny-info'
+    await expect(sw.addPeer(new FakeConnection(false))).rejects.toThrow('refused by the peer filter (node info)')
+    mode = 'sync-throw'
+    const err = await sw.addPeer(new FakeConnection(false)).catch((e: unknown) => e as RejectedError)
+    expect(err).toMatchObject({ name: 'RejectedError', reason: 'filtered', message: 'peer filter failed: filter bug' })
+    mode = 'async-hang-info'
+    const c = new FakeConnection(false)
+    await expect(sw.addPeer(c)).rejects.toMatchObject({ name: 'TimeoutError', phase: 'filter' })
+    expect(c.closed).toBeDefined()
+    expect(sw.peers().size).toBe(1)
+  })
+
   it('a peer stopped in initPeer, or whose connection closes at start, is refused and forgotten', async () => {
     let sw!: Switch
     class Stopper extends RecordingReactor {

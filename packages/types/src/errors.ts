@@ -9,6 +9,23 @@ export abstract class P2PError extends Error {
   }
 }
 
+/**
+ * Builds an error without capturing a stack trace. For the routine outcomes that are values
+ * rather than bugs (a peer hung up or was removed, a peer's address was refused): the stack
+ * would only point at an event handler, and capturing it is a measurable part of a short
+ * connection's cost (a seed pays it for every newcomer). The error keeps its class, `code`,
+ * message and cause; only `stack` is reduced to the first line.
+ */
+export function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 /** The caller's `AbortSignal` fired, or the component was stopped while the operation ran. */
 export class AbortError extends P2PError {
   static override readonly name = 'AbortError'

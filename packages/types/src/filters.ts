@@ -41,13 +41,22 @@ export interface PeerFilter {
   denyNodeInfo?(info: NodeInfo, remote: RawConnInfo): boolean | Promise<boolean>
 }
 
-/** One filter that refuses when any of `filters` does (stages asked in the given order). */
+/**
+ * One filter that refuses when any of `filters` does (stages asked in the given order). Its
+ * answer is synchronous as long as every filter asked answers synchronously (a ban list does), so
+ * a caller can skip the deadline and the promise an asynchronous answer needs.
+ */
 export function combinePeerFilters(...filters: ReadonlyArray<PeerFilter | undefined>): PeerFilter {
   const list = filters.filter((f): f is PeerFilter => f !== undefined)
-  const any = async <A extends unknown[]>(pick: (f: PeerFilter) => ((...a: A) => boolean | Promise<boolean>) | undefined, args: A): Promise<boolean> => {
-    for (const f of list) {
+  type Stage<A extends unknown[]> = (f: PeerFilter) => ((...a: A) => boolean | Promise<boolean>) | undefined
+  const any = <A extends unknown[]>(pick: Stage<A>, args: A, from = 0): boolean | Promise<boolean> => {
+    for (let i = from; i < list.length; i++) {
+      const f = list[i] as PeerFilter
       const fn = pick(f)
-      if (fn !== undefined && (await fn.apply(f, args))) return true
+      if (fn === undefined) continue
+      const answer = fn.apply(f, args)
+      if (isPromiseLike(answer)) return Promise.resolve(answer).then((denied) => (denied === true ? true : any(pick, args, i + 1)))
+      if (answer === true) return true
     }
     return false
   }
@@ -57,4 +66,9 @@ export function combinePeerFilters(...filters: ReadonlyArray<PeerFilter | undefi
     denyAuthenticated: (id, remote) => any((f) => f.denyAuthenticated, [id, remote]),
     denyNodeInfo: (info, remote) => any((f) => f.denyNodeInfo, [info, remote])
   }
+}
+
+/** True for a promise or any other thenable (a filter's asynchronous answer). */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
 }

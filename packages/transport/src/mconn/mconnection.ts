@@ -9,14 +9,15 @@ import {
   InvalidArgumentError,
   MessageTooLargeError,
   ProtocolError,
-  TimeoutError
+  TimeoutError,
+  withoutStack
 } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
 import type { HandedOver } from '../stream/handover-stream.js'
 import { Channel, type SendWaiter } from './channel.js'
 import type { ChannelLayout } from './channel-layout.js'
 import { MConnectionContext } from './context.js'
-import { asConnectionError, asProtocolError, withoutStack } from './errors.js'
+import { asConnectionError, asProtocolError } from './errors.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
 import { KeepAlive } from './keepalive.js'
 import { ControlTally, RECV } from './metrics.js'
