@@ -20,8 +20,11 @@
  * its answer. The answers' mean size is printed to show it.
  *
  * `BENCH_NODE_ARGS` passes node flags to our seed (e.g. `--cpu-prof --cpu-prof-dir=<dir>`).
+ * `--other=<path>` adds a third seed to each round: another checkout's copy of
+ * `seed-listener.mjs` (on that checkout's built packages), to compare two versions of ours
+ * against the same Go seed in one run.
  *
- * Run: npx tsx packages/node/bench/seed-vs-go.ts --go=/path/to/gobench [--conns=10000] [--inflight=128] [--warmup=10000] [--rounds=2] [--keys=1024]
+ * Run: npx tsx packages/node/bench/seed-vs-go.ts --go=/path/to/gobench [--conns=10000] [--inflight=128] [--warmup=10000] [--rounds=2] [--keys=1024] [--other=<path>]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -102,12 +105,14 @@ async function freePort(): Promise<number> {
   return typeof a === 'object' && a !== null ? a.port : 0
 }
 
+type Kind = 'go' | 'ours' | 'other'
+
 /** Node flags for our seed (a profiler's, say): `BENCH_NODE_ARGS`. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
 
-async function startSeed(kind: 'go' | 'ours'): Promise<Seed> {
+async function startSeed(kind: Kind): Promise<Seed> {
   const hostPort = `127.0.0.1:${await freePort()}`
-  const listener = fileURLToPath(new URL('./seed-listener.mjs', import.meta.url))
+  const listener = kind === 'other' ? (arg('other') as string) : fileURLToPath(new URL('./seed-listener.mjs', import.meta.url))
   const proc = kind === 'go' ? spawn(GO as string, ['seed', hostPort, CHAIN], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(process.execPath, [...nodeArgs, listener, hostPort, CHAIN], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })
   for await (const line of lines) {
@@ -223,7 +228,7 @@ console.log('| seed | run | connections/s | seed CPU µs/conn | seed CPU % of a 
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 const ts = await dialers()
 for (let round = 0; round < ROUNDS; round++) {
-  for (const kind of ['go', 'ours'] as const) {
+  for (const kind of (arg('other') === undefined ? ['go', 'ours'] : ['go', 'ours', 'other']) as Kind[]) {
     const seed = await startSeed(kind)
     const rss0 = memoryMiB(seed.pid).rss
     if (WARMUP > 0) await run(ts, seed.addr, WARMUP)
@@ -236,7 +241,7 @@ for (let round = 0; round < ROUNDS; round++) {
     await stopSeed(seed)
     const per = (x: number): string => (x / r.conns).toFixed(1)
     console.log(
-      `| ${kind === 'go' ? 'Go' : 'ours'} | ${round + 1} | ${((r.conns * 1000) / r.ms).toFixed(0)} | ${((c1 - c0) / r.conns).toFixed(0)} | ${((100 * (c1 - c0)) / (r.ms * 1000)).toFixed(0)} % | ${rss0.toFixed(1)} → ${mem.peak.toFixed(1)} | ${per(s1[0] - s0[0])} / ${per(s1[1] - s0[1])} | ${(r.answerBytes / r.conns).toFixed(0)} / ${(r.answerAddrs / r.conns).toFixed(0)} | ${r.errors}${r.errors > 0 ? ` (${r.firstError})` : ''} | ${loadavg()[0]?.toFixed(2)} |`
+      `| ${kind === 'go' ? 'Go' : kind === 'ours' ? 'ours' : 'ours (--other)'} | ${round + 1} | ${((r.conns * 1000) / r.ms).toFixed(0)} | ${((c1 - c0) / r.conns).toFixed(0)} | ${((100 * (c1 - c0)) / (r.ms * 1000)).toFixed(0)} % | ${rss0.toFixed(1)} → ${mem.peak.toFixed(1)} | ${per(s1[0] - s0[0])} / ${per(s1[1] - s0[1])} | ${(r.answerBytes / r.conns).toFixed(0)} / ${(r.answerAddrs / r.conns).toFixed(0)} | ${r.errors}${r.errors > 0 ? ` (${r.firstError})` : ''} | ${loadavg()[0]?.toFixed(2)} |`
     )
   }
 }

@@ -214,7 +214,7 @@ export class PexReactor implements Reactor, Startable {
    * enforces on us) would be broken. Returns true when a request was queued.
    */
   requestAddrs(peer: Peer): boolean {
-    if (peer.signal.aborted) return false
+    if (peer.stopped ?? peer.signal.aborted) return false
     const state = this.#state(peer)
     if (state.outstanding || state.stopped) {
       this.#metrics.requestSkipped(state.stopped ? 'stopped' : 'outstanding')
@@ -249,7 +249,7 @@ export class PexReactor implements Reactor, Startable {
       .list()
       .filter((p) => {
         const s = this.#peers.get(p.id)
-        return !p.signal.aborted && (s === undefined || (!s.outstanding && !s.stopped && s.sent.allows(now)))
+        return !(p.stopped ?? p.signal.aborted) && (s === undefined || (!s.outstanding && !s.stopped && s.sent.allows(now)))
       })
     if (candidates.length === 0) return
     const peer = candidates[Math.floor(this.#config.random() * candidates.length)] as Peer
@@ -265,7 +265,7 @@ export class PexReactor implements Reactor, Startable {
   receive(envelope: Envelope): void {
     const peer = envelope.src
     // A message from a peer already removed (or being stopped by us) changes nothing.
-    if (peer.signal.aborted) return
+    if (peer.stopped ?? peer.signal.aborted) return
     const state = this.#state(peer)
     if (state.stopped) return
     let message: ReturnType<typeof decodePexMessage>

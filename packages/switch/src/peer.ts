@@ -35,7 +35,9 @@ export class SwitchPeer implements Peer {
   readonly unconditional: boolean
   readonly socketAddr: NetAddress
   readonly conn: PeerConnection
-  readonly #controller = new AbortController()
+  // Made on first use of `signal`: most of a seed's newcomers come and go without anyone asking.
+  #controller: AbortController | undefined
+  #stopReason: Error | undefined
   readonly #data = new Map<PeerDataKey<unknown>, unknown>()
   /** 256 flags: the channels the peer announced. */
   readonly #channels = new Uint8Array(256)
@@ -56,12 +58,16 @@ export class SwitchPeer implements Peer {
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#stopped) this.#controller.abort(this.#stopReason)
+    }
     return this.#controller.signal
   }
 
   /** True once the peer is being removed (or was refused): no more sends, no more receives. */
   get stopped(): boolean {
-    // A plain field: asked on every send and receive, and only stop() aborts the controller.
+    // A plain field: asked on every send and receive, and only stop() aborts the signal.
     return this.#stopped
   }
 
@@ -105,7 +111,8 @@ export class SwitchPeer implements Peer {
     if (this.#closing !== undefined) return this.#closing
     this.#stopped = true
     // The usual end of a peer, not a fault: no stack to capture (a seed removes every newcomer).
-    this.#controller.abort(reason ?? withoutStack(() => new AbortError('peer removed')))
+    this.#stopReason = reason ?? withoutStack(() => new AbortError('peer removed'))
+    this.#controller?.abort(this.#stopReason)
     this.#closing = this.conn.close({ ...options, ...(reason === undefined ? {} : { reason }) }).catch(() => {})
     return this.#closing
   }

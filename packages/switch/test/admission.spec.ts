@@ -512,6 +512,30 @@ describe('removal', () => {
     expect(conn.closed?.reason).toBe(reason)
   })
 
+  it("a peer's signal, first asked before or only after the stop, is aborted with the stop's reason", async () => {
+    const { sw } = await make()
+    const early = await sw.addPeer(new FakeConnection(false))
+    const late = await sw.addPeer(new FakeConnection(false))
+    const bare = await sw.addPeer(new FakeConnection(false))
+    const signal = early.signal
+    const heard: unknown[] = []
+    signal.addEventListener('abort', () => heard.push(signal.reason))
+    expect([early.stopped, signal.aborted]).toEqual([false, false])
+    const reason = new Error('gone')
+    sw.stopPeer(early, reason)
+    sw.stopPeer(late, reason)
+    await sw.stopPeerGracefully(bare)
+    expect(early.signal).toBe(signal)
+    expect(heard).toEqual([reason])
+    expect(late.stopped).toBe(true)
+    expect(late.signal.aborted).toBe(true)
+    expect(late.signal.reason).toBe(reason)
+    expect(late.signal).toBe(late.signal)
+    // Removed without a reason: an AbortError, built without a stack (a routine end).
+    expect(bare.signal.reason).toMatchObject({ name: 'AbortError', message: 'peer removed' })
+    expect((bare.signal.reason as Error).stack?.split('\n')).toHaveLength(1)
+  })
+
   it('flush-stop, plain stop and the connection closing at once: one removal, one event, one close', async () => {
     const { sw, reactor } = await make()
     const conn = new FakeConnection(false)

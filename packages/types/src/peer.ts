@@ -36,6 +36,12 @@ export interface Peer {
    * waits to it so nothing outlives the peer.
    */
   readonly signal: AbortSignal
+  /**
+   * True once the peer is being removed: the same as `signal.aborted`, without making the signal
+   * (an implementation may create it on first use; a seed's newcomers mostly never need it).
+   * Optional: where it is missing, ask `signal.aborted`.
+   */
+  readonly stopped?: boolean
   /** Send on `channelId`, waiting for queue room; false if it could not be queued. */
   send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean>
   /** Send on `channelId` if there is room now. */

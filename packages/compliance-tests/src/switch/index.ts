@@ -173,10 +173,13 @@ export default function switchSuite(setup: TestSetup<SwitchFixture>): void {
       const removed: PeerRemovedDetail[] = []
       a.sw.events.addEventListener('peer:remove', (e) => removed.push(e.detail))
       const reason = new Error('misbehaved')
+      // `stopped` is optional; where a peer has it, it agrees with its signal.
+      if (peer.stopped !== undefined) expect(peer.stopped).toBe(false)
       a.sw.stopPeer(peer, reason)
       await until(() => removed.length === 1, 'peer:remove')
       expect(removed[0]?.peer).toBe(peer)
       expect(removed[0]?.reason).toBe(reason)
+      if (peer.stopped !== undefined) expect(peer.stopped).toBe(true)
       expect(peer.signal.aborted).toBe(true)
       expect(ra.calls.find((c) => c.kind === 'remove')).toMatchObject({ reason })
       expect(a.sw.peers().has(peer.id)).toBe(false)
