@@ -74,41 +74,32 @@ export async function runPeerFilter(filter: PeerFilter | undefined, conn: PeerCo
   const failed = (err: unknown): Error =>
     (err as Error)?.name === 'RejectedError' ? (err as Error) : new RejectedError('filtered', `peer filter failed: ${(err as Error)?.message ?? String(err)}`, { id, cause: err })
   const refused = (stage: string): RejectedError => new RejectedError('filtered', `peer ${id} refused by the peer filter${stage}`, { id })
-  const pending = (rest: () => Promise<void>): Promise<void> =>
-    withDeadline('filter', timeoutMs, signal, async () => {
-      try {
-        await rest()
-      } catch (err) {
-        throw failed(err)
-      }
-    })
-  const askNodeInfo = (): boolean | Promise<boolean> | undefined => filter.denyNodeInfo?.(conn.remoteInfo, remote)
-  let answer: boolean | Promise<boolean> | undefined
-  try {
-    answer = filter.denyAuthenticated?.(id, remote)
-  } catch (err) {
-    throw failed(err)
+  const stages: ReadonlyArray<readonly [ask: () => boolean | Promise<boolean> | undefined, name: string]> = [
+    [() => filter.denyAuthenticated?.(id, remote), ''],
+    [() => filter.denyNodeInfo?.(conn.remoteInfo, remote), ' (node info)']
+  ]
+  for (let i = 0; i < stages.length; i++) {
+    const [ask, name] = stages[i] as (typeof stages)[number]
+    let answer: boolean | Promise<boolean> | undefined
+    try {
+      answer = ask()
+    } catch (err) {
+      throw failed(err)
+    }
+    if (isPromiseLike(answer)) {
+      // From the first answer still pending on, the rest runs under the deadline.
+      const first = answer
+      return withDeadline('filter', timeoutMs, signal, async () => {
+        try {
+          if ((await first) === true) throw refused(name)
+          for (const [later, laterName] of stages.slice(i + 1)) if ((await later()) === true) throw refused(laterName)
+        } catch (err) {
+          throw failed(err)
+        }
+      })
+    }
+    if (answer === true) throw refused(name)
   }
-  if (isPromiseLike(answer)) {
-    const first = answer
-    return pending(async () => {
-      if ((await first) === true) throw refused('')
-      if ((await askNodeInfo()) === true) throw refused(' (node info)')
-    })
-  }
-  if (answer === true) throw refused('')
-  try {
-    answer = askNodeInfo()
-  } catch (err) {
-    throw failed(err)
-  }
-  if (isPromiseLike(answer)) {
-    const second = answer
-    return pending(async () => {
-      if ((await second) === true) throw refused(' (node info)')
-    })
-  }
-  if (answer === true) throw refused(' (node info)')
 }
 
 /**
