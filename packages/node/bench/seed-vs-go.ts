@@ -10,9 +10,15 @@
  * The seeds:
  * - ours: `bench/seed-listener.mjs`, `createNode` in PEX seed mode on the built package (build
  *   first: `node scripts/pnpm.mjs --filter @p2p/node... run build`), on plain `node`;
- * - Go's: `<gobench> seed <host:port> <chain>`, a Switch with Go's PEX reactor in seed mode and
- *   its address book, as CometBFT v0.34.35's node.go builds them (a local build, not part of
- *   this repository; see packages/transport/BENCHMARKS-transport.md §6).
+ * - Go's: `<gobench> seed <host:port> <chain>`, a local build that is not part of this
+ *   repository (the program of packages/transport/BENCHMARKS-transport.md §6, with one more
+ *   role). On the unmodified CometBFT v0.34.35 packages it builds what node.go builds for a
+ *   seed: `config.DefaultP2PConfig()` with `SeedMode`, `AllowDuplicateIP` and
+ *   `MaxNumInboundPeers = 10000`; `p2p.NewMultiplexTransport` with `p2p.MConnConfig(cfg)` and a
+ *   NodeInfo announcing channel 0x00 on network `<chain>`; `pex.NewAddrBook(<temp file>, false)`;
+ *   `pex.NewReactor(book, &pex.ReactorConfig{SeedMode: true, SeedDisconnectWaitPeriod: 28h})`;
+ *   a `Switch` with that reactor and book, loggers off. It prints
+ *   `{"ready":true,"addr":"<id>@<host:port>"}` once listening and exits on `exit` on stdin.
  * Both address books are in memory and not strict; the dialers (ours, `@p2p/transport`, in this
  * process, `--keys` identities, the same for both seeds) report 0.0.0.0 as their listen address,
  * which neither book takes, so both seeds answer from an empty book: what is compared is the
@@ -50,7 +56,7 @@ const PEX = 0x00
 
 // ------------------------------------------------------------ /proc, read the same way for both seeds
 
-/** CPU time so far (user + system, all threads), µs; NaN without /proc. */
+/** CPU time so far (user + system, all threads), µs, in Linux's 100 ticks a second; NaN without /proc. */
 function cpuUs(pid: number): number {
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
