@@ -231,6 +231,23 @@ describe('addPeer', () => {
     expect(sw.peers().size).toBe(1)
   })
 
+  it('a synchronous answer costs the admission no timer: as many as with no filter at all', async () => {
+    const timersOfOneAdmission = async (peerFilter: PeerFilter | undefined): Promise<number> => {
+      const { sw } = await make(peerFilter === undefined ? {} : { peerFilter })
+      const spy = vi.spyOn(globalThis, 'setTimeout')
+      try {
+        await sw.addPeer(new FakeConnection(false))
+        return spy.mock.calls.length
+      } finally {
+        spy.mockRestore()
+      }
+    }
+    const none = await timersOfOneAdmission(undefined)
+    expect(await timersOfOneAdmission({ denyAuthenticated: () => false, denyNodeInfo: () => false })).toBe(none)
+    // A pending answer does get its deadline.
+    expect(await timersOfOneAdmission({ denyAuthenticated: async () => false })).toBe(none + 1)
+  })
+
   it('a peer stopped in initPeer, or whose connection closes at start, is refused and forgotten', async () => {
     let sw!: Switch
     class Stopper extends RecordingReactor {
