@@ -36,6 +36,8 @@ function loadSodium(): SodiumSign | undefined {
 // where node:crypto's sign takes ≈ 45 µs. Ed25519 signatures are deterministic, so both give the
 // same bytes; node:crypto signs when sodium-native is not installed.
 const sodium = loadSodium()
+/** libsodium's arguments, in ArrayBuffers of their own outside V8's heap; signing is synchronous. */
+const signScratch = { sig: new Uint8Array(new ArrayBuffer(64)), message: new Uint8Array(new ArrayBuffer(64)) }
 
 /**
  * A node's ed25519 identity, signing with libsodium (sodium-native, optional) or `node:crypto`. The seed lives in private fields:
@@ -85,9 +87,15 @@ export class Ed25519NodeKey implements NodeKey {
   sign(message: Uint8Array): Uint8Array {
     const secretKey = this.#sodiumSecretKey
     if (secretKey === undefined || sodium === undefined) return sign(null, message, this.#signingKey)
-    const sig = new Uint8Array(64)
-    sodium.crypto_sign_detached(sig, message, secretKey)
-    return sig
+    // A message small enough to live on V8's heap is copied out first: V8 would otherwise move
+    // it (and the signature) out of the heap for the native call, several mallocs each time.
+    let m = message
+    if (message.length <= signScratch.message.length) {
+      signScratch.message.set(message)
+      m = signScratch.message.subarray(0, message.length)
+    }
+    sodium.crypto_sign_detached(signScratch.sig, m, secretKey)
+    return signScratch.sig.slice()
   }
 
   /** Whether `signature` is a valid signature of `message` by this key. */

@@ -116,6 +116,17 @@ describe('signing', () => {
     }
   })
 
+  it('returns a new signature array from every call (never a reused buffer)', () => {
+    const key = generateNodeKey()
+    const short = key.sign(Uint8Array.of(1, 2, 3))
+    const kept = short.slice()
+    const long = key.sign(new Uint8Array(300).fill(4))
+    expect(short).toEqual(kept)
+    expect(short).not.toEqual(long)
+    expect(key.verify(Uint8Array.of(1, 2, 3), short)).toBe(true)
+    expect(key.verify(new Uint8Array(300).fill(4), long)).toBe(true)
+  })
+
   it('rejects a wrong message, a flipped bit and bad lengths', () => {
     const key = generateNodeKey()
     const sig = key.sign(message)

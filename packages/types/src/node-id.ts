@@ -11,7 +11,12 @@ export type NodeID = string & { readonly __brand: 'NodeID' }
 /** Byte length of a node ID (the truncated SHA-256). */
 export const NODE_ID_BYTE_LENGTH = 20
 
-const HEX_ID = /^[0-9a-fA-F]{40}$/
+/** 40 hex digits; a loop rather than a regular expression, which allocates per call. */
+function isHexId(id: string): boolean {
+  if (id.length !== 2 * NODE_ID_BYTE_LENGTH) return false
+  for (let i = 0; i < id.length; i++) if (!isHexByte(id.charCodeAt(i))) return false
+  return true
+}
 
 /** Derives the node ID of an ed25519 public key (32 bytes). */
 export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeID {
@@ -27,7 +32,7 @@ export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeID {
  */
 export function nodeIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'no ID'
-  if (HEX_ID.test(id)) return undefined
+  if (isHexId(id)) return undefined
   // Go decodes bytes, so a non-ASCII character is reported by its first UTF-8 byte.
   const bytes = Buffer.from(id, 'utf8')
   const bad = bytes.findIndex((b) => !isHexByte(b))
@@ -49,7 +54,7 @@ function goUnicodeVerb(code: number): string {
 
 /** True when `id` is 40 hex characters. */
 export function isNodeId(id: unknown): id is NodeID {
-  return typeof id === 'string' && HEX_ID.test(id)
+  return typeof id === 'string' && isHexId(id)
 }
 
 /** Returns `id` as a {@link NodeID}, or throws {@link InvalidNodeIdError} naming the problem. */

@@ -134,6 +134,9 @@ describe('IPv4 helpers', () => {
     const mapped = parseIp('10.1.2.3')!
     expect(isIPv4(mapped)).toBe(true)
     expect([...ipv4Bytes(mapped)!]).toEqual([10, 1, 2, 3])
+    // A copy for the mapped form: writing to it leaves the address alone.
+    ipv4Bytes(mapped)!.fill(0)
+    expect(formatIp(mapped)).toBe('10.1.2.3')
     expect(isIPv4(Uint8Array.of(10, 1, 2, 3))).toBe(true)
     expect(isRFC1918(Uint8Array.of(10, 1, 2, 3))).toBe(true)
     expect(isIPv4(parseIp('::a01:203')!)).toBe(false)

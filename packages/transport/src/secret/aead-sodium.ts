@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { AEAD_KEY_SIZE, AEAD_TAG_SIZE } from './constants.js'
 import type { AeadBackend, FrameAead } from './aead.js'
+import { offHeapBytes } from './off-heap.js'
 
 /** The two libsodium calls we use (sodium-native's API; it ships no types of its own). */
 interface SodiumNative {
@@ -43,14 +44,15 @@ export function loadSodium(): SodiumNative | undefined {
 
 class SodiumAead implements FrameAead {
   // A plain copy: sodium_malloc's guarded pages cost ~1 ms per key (mprotect), more than a
-  // whole handshake.
+  // whole handshake. Outside V8's heap, since libsodium reads it for every frame (off-heap.ts).
   private readonly key: Uint8Array
 
   constructor(
     private readonly sodium: SodiumNative,
     key: Uint8Array
   ) {
-    this.key = Uint8Array.from(key)
+    this.key = offHeapBytes(AEAD_KEY_SIZE)
+    this.key.set(key)
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, dst: Uint8Array, dstOffset: number): void {

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { nodeIdFromPublicKey, type NodeKey, verifyEd25519 } from '@p2p/types'
+import { nativeArg, offHeapBuffer } from './off-heap.js'
 
 /** The libsodium calls used here (sodium-native, an optional dependency). */
 interface SodiumSign {
@@ -26,6 +27,11 @@ export function useEd25519Backend(name: 'sodium-native' | 'node:crypto'): void {
   if (name === 'sodium-native' && sodium === undefined) throw new Error('sodium-native is not available')
 }
 
+// libsodium's arguments, copied outside V8's heap (off-heap.ts); every call is synchronous.
+const sigScratch = offHeapBuffer(64)
+const messageScratch = offHeapBuffer(64)
+const keyScratch = offHeapBuffer(32)
+
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
 
 /**
@@ -42,7 +48,7 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, sig: U
   if (publicKey.length !== 32 || sig.length !== 64) return false
   if (sodium !== undefined) {
     try {
-      if (sodium.crypto_sign_verify_detached(sig, message, publicKey)) return true
+      if (sodium.crypto_sign_verify_detached(nativeArg(sigScratch, sig), nativeArg(messageScratch, message), nativeArg(keyScratch, publicKey))) return true
     } catch {
       // fall through to OpenSSL
     }
@@ -61,15 +67,15 @@ export function nodeKeyFromSeed(seed: Uint8Array): NodeKey {
   const s = sodium
   if (s !== undefined) {
     const publicKey = new Uint8Array(32)
-    const secretKey = new Uint8Array(64)
+    const secretKey = offHeapBuffer(64)
     s.crypto_sign_seed_keypair(publicKey, secretKey, seed)
     return {
       id: nodeIdFromPublicKey(publicKey),
       publicKey,
       sign: (message) => {
-        const sig = new Uint8Array(64)
-        s.crypto_sign_detached(sig, message, secretKey)
-        return sig
+        s.crypto_sign_detached(sigScratch, nativeArg(messageScratch, message), secretKey)
+        // A copy small enough for V8's heap: the caller keeps it.
+        return sigScratch.slice()
       }
     }
   }

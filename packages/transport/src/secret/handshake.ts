@@ -186,12 +186,11 @@ async function run(
   // 3. Signed challenge inside the first encrypted frame; theirs is read at the same time.
   state.stage = 'auth-sig'
   const signature = nodeKey.sign(challenge)
-  const authSigMessage = encodeAuthSigMessageDelimited(nodeKey.publicKey, signature)
   // Early data shares the signature's frames: a reader takes the signature message and keeps
   // the rest of the frame for the next one, as Go's SecretConnection.Read does.
   // One write at the end of this turn, with anything else the turn writes (a dialler's NodeInfo
   // when the peer's signature is already here).
-  driver.writeSoon(writer.seal(earlyData === undefined ? authSigMessage : concat(authSigMessage, earlyData)))
+  driver.writeSoon(writer.seal(encodeAuthSigMessageDelimited(nodeKey.publicKey, signature, earlyData)))
   if (theirsHere) process.nextTick(prepareEphemeralKeyPair)
   const plain = new Uint8ArrayList()
   const authSig = decodeAuthSigMessage(await readSealedMessage(driver, reader, plain))
@@ -200,16 +199,10 @@ async function run(
     throw new ProtocolError('challenge verification failed')
   }
   // Whatever plaintext followed the AuthSigMessage in its frame belongs to the next layer.
-  const conn = new SecretConnection(driver, writer, reader, remotePublicKey, plain.subarray())
+  // (An empty list's subarray() is a fresh empty Buffer whose `.buffer` V8 must allocate.)
+  const conn = new SecretConnection(driver, writer, reader, remotePublicKey, plain.byteLength > 0 ? plain.subarray() : NO_BYTES)
   conn.sentEarly = earlyData
   return conn
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }
 
 /** Reads one delimited message (at most 1 MiB) from the raw stream. */
@@ -236,10 +229,12 @@ async function readSealedMessage(driver: StreamDriver, reader: FrameReader, plai
     }
     // One frame at a time: never decrypt past what the message needs.
     await driver.waitFor(SEALED_FRAME_SIZE)
-    const data = reader.readFrames(1)
+    const data = reader.readFramePooled()
     if (data !== undefined && data.length > 0) plain.append(data)
   }
 }
+
+const NO_BYTES = new Uint8Array(0)
 
 function toHandshakeError(err: unknown, stage: HandshakeStage, interruption: Error | undefined): Error {
   // The timer or the signal may have fired while a read failed for another reason: they win.

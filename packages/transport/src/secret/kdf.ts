@@ -13,6 +13,7 @@ import {
   TRANSCRIPT_LABEL
 } from './constants.js'
 import { ascii, MerlinTranscript } from './merlin.js'
+import { nativeArg, offHeapBuffer } from './off-heap.js'
 
 const INFO = ascii(HKDF_INFO)
 const OKM_SIZE = 2 * AEAD_KEY_SIZE + 32
@@ -28,20 +29,26 @@ function loadSha256(): Sha256 | undefined {
 }
 const sodiumSha256 = loadSha256()
 
-const idHash = new Uint8Array(32)
+const idHash = offHeapBuffer(32)
+const idKey = offHeapBuffer(32)
 
 /** `nodeIdFromPublicKey` over libsodium's SHA-256 when it loads (no hash object per call). */
 export function nodeIdOf(publicKey: Uint8Array): NodeID {
   if (sodiumSha256 === undefined || publicKey.length !== 32) return nodeIdFromPublicKey(publicKey)
-  sodiumSha256(idHash, publicKey)
+  sodiumSha256(idHash, nativeArg(idKey, publicKey))
   return Buffer.from(idHash.buffer, idHash.byteOffset, NODE_ID_BYTE_LENGTH).toString('hex') as NodeID
 }
 
 // HMAC-SHA256 over libsodium's one-call SHA-256: eight native calls and no objects per HKDF,
 // against @noble's pure-JS HMAC (≈ 3× slower) and node:crypto's hkdfSync (a KeyObject per
-// call, slower than both inside a handshake). One scratch buffer: the work is synchronous.
-const scratch = new Uint8Array(64 + 32 + INFO.length + 1)
-const inner = new Uint8Array(32)
+// call, slower than both inside a handshake). Scratch buffers outside V8's heap (off-heap.ts),
+// which libsodium reads and writes: the work is synchronous.
+const scratch = offHeapBuffer(64 + 32 + INFO.length + 1)
+const inner = offHeapBuffer(32)
+const prk = offHeapBuffer(32)
+const okm = offHeapBuffer(OKM_SIZE)
+const counter = new Uint8Array(1)
+const EMPTY: Uint8Array = new Uint8Array(0)
 
 function hmac(hash: Sha256, key: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array): void {
   let n = 64
@@ -67,13 +74,13 @@ function scratchView(n: number): Uint8Array {
   return view
 }
 
-/** HKDF-SHA256 with no salt (Go's nil: HMAC's all-zero key), RFC 5869, 96 bytes. */
+/**
+ * HKDF-SHA256 with no salt (Go's nil: HMAC's all-zero key), RFC 5869, 96 bytes, into a shared
+ * scratch buffer that the caller reads and wipes before anything else runs.
+ */
 function hkdf96(hash: Sha256, ikm: Uint8Array): Uint8Array {
-  const prk = new Uint8Array(32)
-  hmac(hash, new Uint8Array(0), [ikm], prk)
-  const okm = new Uint8Array(OKM_SIZE)
-  const counter = new Uint8Array(1)
-  let prev = new Uint8Array(0)
+  hmac(hash, EMPTY, [ikm], prk)
+  let prev = EMPTY
   for (let i = 0; i < OKM_SIZE / 32; i++) {
     counter[0] = i + 1
     const t = okm.subarray(32 * i, 32 * i + 32)
@@ -125,10 +132,13 @@ export function sortKeys(local: Uint8Array, remote: Uint8Array): { lo: Uint8Arra
 
 /** The transcript every handshake starts from (holds only public labels). */
 const START = new MerlinTranscript(TRANSCRIPT_LABEL)
+/** The one working transcript: a challenge is computed within one synchronous call. */
+const work = START.clone()
 
 /** The 32-byte challenge each side signs: Merlin over both ephemeral keys and the DH secret. */
 export function computeChallenge(lo: Uint8Array, hi: Uint8Array, dhSecret: Uint8Array): Uint8Array {
-  const t = START.clone()
+  const t = work
+  t.copyFrom(START)
   t.appendMessage(LABEL_EPHEMERAL_LOWER, lo)
   t.appendMessage(LABEL_EPHEMERAL_UPPER, hi)
   t.appendMessage(LABEL_DH_SECRET, dhSecret)

@@ -37,9 +37,7 @@ class Strobe128 {
 
   constructor(protocolLabel: Uint8Array | Strobe128) {
     if (protocolLabel instanceof Strobe128) {
-      this.state32.set(protocolLabel.state32)
-      this.pos = protocolLabel.pos
-      this.posBegin = protocolLabel.posBegin
+      this.copyFrom(protocolLabel)
       return
     }
     const init = [1, STROBE_R + 2, 1, 0, 1, 96]
@@ -83,6 +81,12 @@ class Strobe128 {
     this.state.fill(0)
     this.pos = 0
     this.posBegin = 0
+  }
+
+  copyFrom(other: Strobe128): void {
+    this.state32.set(other.state32)
+    this.pos = other.pos
+    this.posBegin = other.posBegin
   }
 
   private beginOp(flags: number): void {
@@ -155,6 +159,11 @@ export class MerlinTranscript {
    */
   clone(): MerlinTranscript {
     return new MerlinTranscript(this)
+  }
+
+  /** Puts this transcript in `other`'s state, reusing its memory (a 200-byte state each). */
+  copyFrom(other: MerlinTranscript): void {
+    this.strobe.copyFrom(other.strobe)
   }
 
   /** Absorbs `message` under `label`: one meta-AD over label || LE32(len), then AD(message). */

@@ -1,5 +1,6 @@
 import { ProtocolError } from '@p2p/types'
 import { AEAD_NONCE_SIZE } from './constants.js'
+import { offHeapBytes } from './off-heap.js'
 
 const MAX_U32 = 0xffffffff
 
@@ -8,8 +9,9 @@ const MAX_U32 = 0xffffffff
  * The bytes are preallocated and changed in place, so the hot path allocates nothing.
  */
 export class Nonce {
-  readonly bytes = new Uint8Array(AEAD_NONCE_SIZE)
-  private readonly view = new DataView(this.bytes.buffer)
+  // Outside V8's heap: libsodium reads it for every frame (see off-heap.ts).
+  readonly bytes = offHeapBytes(AEAD_NONCE_SIZE)
+  private readonly view = new DataView(this.bytes.buffer, this.bytes.byteOffset, AEAD_NONCE_SIZE)
   // The counter as two 32-bit halves: numbers stay small integers, no BigInt on the hot path.
   private lo = 0
   private hi = 0

@@ -1,5 +1,6 @@
 import { ProtocolError } from '@p2p/types'
-import { encodeDelimited, encodeUvarintInto, type ProtoField, readProtoFields, uvarintLength, WIRE_LEN } from '@p2p/types/wire'
+import { pooledBytes } from './off-heap.js'
+import { encodeUvarintInto, type ProtoField, readProtoFields, uvarintLength, WIRE_LEN } from '@p2p/types/wire'
 
 // Hand-written codecs for the two tiny handshake messages. They follow the gogoproto
 // generated decoders of Go v0.34 (wrappers.pb.go, p2p/conn.pb.go, crypto/keys.pb.go): any field
@@ -81,34 +82,44 @@ export function ed25519KeyFromProto(pk: DecodedPublicKey): Uint8Array {
   }
 }
 
-/** Appends field `num` (length-delimited) holding `bytes`. */
-function bytesField(num: number, bytes: Uint8Array): Uint8Array {
-  const tag = num * 8 + WIRE_LEN
-  const out = new Uint8Array(uvarintLength(tag) + uvarintLength(bytes.length) + bytes.length)
-  let pos = encodeUvarintInto(tag, out, 0)
-  pos += encodeUvarintInto(bytes.length, out, pos)
-  out.set(bytes, pos)
-  return out
+/** Bytes of a length-delimited field `num` holding `length` bytes. */
+function fieldLength(num: number, length: number): number {
+  return uvarintLength(num * 8 + WIRE_LEN) + uvarintLength(length) + length
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let pos = 0
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return out
+/** Writes the tag and length of a length-delimited field `num` at `pos`; returns where its bytes go. */
+function putFieldHeader(out: Uint8Array, pos: number, num: number, length: number): number {
+  const at = pos + encodeUvarintInto(num * 8 + WIRE_LEN, out, pos)
+  return at + encodeUvarintInto(length, out, at)
 }
 
 /** The delimited `BytesValue{value}` that carries an ephemeral key (35 bytes for 32). */
 export function encodeBytesValueDelimited(value: Uint8Array): Uint8Array {
   // gogo omits an empty bytes field (proto3 default); ephemeral keys are never empty.
-  return encodeDelimited(value.length === 0 ? value : bytesField(1, value))
+  const length = value.length === 0 ? 0 : fieldLength(1, value.length)
+  // Written to the socket as it is: taken from Node's buffer pool, outside V8's heap (off-heap.ts).
+  const out = pooledBytes(uvarintLength(length) + length)
+  const pos = encodeUvarintInto(length, out, 0)
+  if (value.length > 0) out.set(value, putFieldHeader(out, pos, 1, value.length))
+  return out
 }
 
-/** The delimited `AuthSigMessage{pub_key: {ed25519}, sig}`; pub_key is always written (nullable=false). */
-export function encodeAuthSigMessageDelimited(ed25519PublicKey: Uint8Array, sig: Uint8Array): Uint8Array {
-  const pubKey = bytesField(1, ed25519PublicKey)
-  return encodeDelimited(concat([bytesField(1, pubKey), sig.length === 0 ? sig : bytesField(2, sig)]))
+/**
+ * The delimited `AuthSigMessage{pub_key: {ed25519}, sig}` (pub_key is always written:
+ * nullable=false), followed by `tail` when given, in one array.
+ */
+export function encodeAuthSigMessageDelimited(ed25519PublicKey: Uint8Array, sig: Uint8Array, tail?: Uint8Array): Uint8Array {
+  const pubKeyLength = fieldLength(1, ed25519PublicKey.length)
+  const length = fieldLength(1, pubKeyLength) + (sig.length === 0 ? 0 : fieldLength(2, sig.length))
+  const head = uvarintLength(length) + length
+  // Sealed into frames at once and dropped: Node's buffer pool rather than an ArrayBuffer of its own.
+  const out = pooledBytes(head + (tail?.length ?? 0))
+  let pos = encodeUvarintInto(length, out, 0)
+  pos = putFieldHeader(out, pos, 1, pubKeyLength)
+  pos = putFieldHeader(out, pos, 1, ed25519PublicKey.length)
+  out.set(ed25519PublicKey, pos)
+  pos += ed25519PublicKey.length
+  if (sig.length > 0) out.set(sig, putFieldHeader(out, pos, 2, sig.length))
+  if (tail !== undefined) out.set(tail, head)
+  return out
 }

@@ -98,13 +98,14 @@ export class SecretConnection implements ByteStream, StreamSink {
       if (plain !== undefined) {
         const peek = peekDelimited(plain, maxLength)
         if (peek.complete) {
-          this.pending = peek.total < plain.length ? plain.subarray(peek.total) : undefined
+          // What follows is the MConnection's, which may keep it: a copy, not a view of the pool.
+          this.pending = peek.total < plain.length ? plain.slice(peek.total) : undefined
           return plain.subarray(peek.offset, peek.offset + peek.length)
         }
       }
       if (this.isClosed) throw new ConnectionClosedError('SecretConnection is closed', { cause: this.closeError })
       await this.driver.waitFor(SEALED_FRAME_SIZE)
-      const data = this.reader.readFrames(1)
+      const data = this.reader.readFramePooled()
       if (data !== undefined && data.length > 0) {
         if (plain === undefined) plain = data
         else {

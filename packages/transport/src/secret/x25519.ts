@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { nativeArg, offHeapBytes, offHeapBuffer } from './off-heap.js'
 
 // Two backends with the same results (RFC 7748 X25519, scalar clamped, top bit of u ignored):
 // libsodium through sodium-native when it loads (an optional dependency, already used for the
@@ -48,8 +49,7 @@ export interface EphemeralKeyPair {
 
 const b64 = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url')
 
-function publicOf(priv: Uint8Array): Uint8Array {
-  const pub = new Uint8Array(32)
+function publicOf(priv: Uint8Array, pub: Uint8Array): Uint8Array {
   if (sodium !== undefined) {
     sodium.crypto_scalarmult_base(pub, priv)
     return pub
@@ -65,8 +65,7 @@ function publicOf(priv: Uint8Array): Uint8Array {
  * 32 bytes from the OS CSPRNG: libsodium's `randombytes_buf` (getrandom) when it loads, a plain
  * call, where node:crypto's `randomFillSync` builds a job object per call (≈ 25 µs a handshake).
  */
-function randomKey(): Uint8Array {
-  const out = new Uint8Array(32)
+function randomKey(out: Uint8Array): Uint8Array {
   if (sodium !== undefined) sodium.randombytes_buf(out)
   else randomFillSync(out)
   return out
@@ -78,8 +77,12 @@ function randomKey(): Uint8Array {
  */
 export function generateEphemeralKeyPair(privateKey?: Uint8Array): EphemeralKeyPair {
   if (privateKey !== undefined && privateKey.length !== 32) throw new RangeError('X25519 private key must be 32 bytes')
-  const priv = privateKey === undefined ? randomKey() : Uint8Array.from(privateKey)
-  return { publicKey: publicOf(priv), privateKey: priv }
+  // Both halves in one piece of memory outside V8's heap: libsodium reads and writes them.
+  const pair = offHeapBytes(64)
+  const priv = pair.subarray(0, 32)
+  if (privateKey === undefined) randomKey(priv)
+  else priv.set(privateKey)
+  return { publicKey: publicOf(priv, pair.subarray(32)), privateKey: priv }
 }
 
 /** One key pair made ahead of need (see {@link takeEphemeralKeyPair}). */
@@ -105,24 +108,34 @@ export function prepareEphemeralKeyPair(): void {
   } catch {}
 }
 
+// Scratch for libsodium's DH (see off-heap.ts): the caller's arrays are copied in, the secret out.
+const dhOut = offHeapBuffer(32)
+const privIn = offHeapBuffer(32)
+const pubIn = offHeapBuffer(32)
+
 /**
  * X25519(ours, theirs). Returns undefined when the shared secret is all zeros (a low-order
  * remote point), the one case Go's `curve25519.X25519` rejects.
  */
 export function computeSharedSecret(ours: Uint8Array, theirs: Uint8Array): Uint8Array | undefined {
   if (theirs.length !== 32 || ours.length !== 32) return undefined
-  const secret = new Uint8Array(32)
+  let secret: Uint8Array
   try {
     if (sodium !== undefined) {
       // libsodium refuses (throws) to return an all-zero secret, as OpenSSL does.
-      sodium.crypto_scalarmult(secret, ours, theirs)
+      sodium.crypto_scalarmult(dhOut, nativeArg(privIn, ours), nativeArg(pubIn, theirs))
+      secret = dhOut.slice()
     } else {
+      secret = new Uint8Array(32)
       const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64(ours), x: '' }, format: 'jwk' })
       const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64(theirs) }, format: 'jwk' })
       secret.set(diffieHellman({ privateKey, publicKey }))
     }
   } catch {
     return undefined
+  } finally {
+    dhOut.fill(0)
+    privIn.fill(0)
   }
   let acc = 0
   for (let i = 0; i < secret.length; i++) acc |= secret[i] as number

@@ -28,6 +28,8 @@ export type DelimitedPeek =
  * any of the body is buffered), and `ProtocolError` for a varint over 64 bits.
  */
 export function peekDelimited(buf: ByteBuffer, maxSize: number): DelimitedPeek {
+  // Nothing to look at: an empty list's subarray would allocate an empty buffer.
+  if (buf.byteLength === 0) return { complete: false, total: 1 }
   const head = buf.subarray(0, Math.min(buf.byteLength, MAX_UVARINT_LENGTH))
   const prefix = decodeUvarint(head, 0)
   if (prefix === undefined) return { complete: false, total: head.length + 1 }
