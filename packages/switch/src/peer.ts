@@ -39,8 +39,6 @@ export class SwitchPeer implements Peer {
   #controller: AbortController | undefined
   #stopReason: Error | undefined
   readonly #data = new Map<PeerDataKey<unknown>, unknown>()
-  /** 256 flags: the channels the peer announced. */
-  readonly #channels = new Uint8Array(256)
   readonly #metrics: SwitchMetrics | undefined
   #closing: Promise<void> | undefined
   #stopped = false
@@ -54,13 +52,12 @@ export class SwitchPeer implements Peer {
     this.unconditional = init.unconditional
     this.socketAddr = init.socketAddr
     this.#metrics = init.metrics
-    for (const ch of this.nodeInfo.channels) this.#channels[ch] = 1
   }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController()
-      if (this.#stopped) this.#controller.abort(this.#stopReason)
+      if (this.#stopped) this.#controller.abort(this.#reason())
     }
     return this.#controller.signal
   }
@@ -73,7 +70,8 @@ export class SwitchPeer implements Peer {
 
   /** Whether the peer announced `channelId` in its NodeInfo (sends on any other channel are refused). */
   hasChannel(channelId: number): boolean {
-    return this.#channels[channelId] === 1
+    // At most 16 channels (validated NodeInfo): a scan, no table per peer.
+    return this.nodeInfo.channels.includes(channelId)
   }
 
   async send(channelId: number, message: Uint8Array, options?: AbortOptions): Promise<boolean> {
@@ -110,11 +108,17 @@ export class SwitchPeer implements Peer {
   stop(reason: Error | undefined, options: Omit<CloseOptions, 'reason'> = {}): Promise<void> {
     if (this.#closing !== undefined) return this.#closing
     this.#stopped = true
-    // The usual end of a peer, not a fault: no stack to capture (a seed removes every newcomer).
-    this.#stopReason = reason ?? withoutStack(() => new AbortError('peer removed'))
-    this.#controller?.abort(this.#stopReason)
+    this.#stopReason = reason
+    if (this.#controller !== undefined) this.#controller.abort(this.#reason())
     this.#closing = this.conn.close({ ...options, ...(reason === undefined ? {} : { reason }) }).catch(() => {})
     return this.#closing
+  }
+
+  /** The stop's reason; without one, made when first asked for (a seed's newcomers never are). */
+  #reason(): Error {
+    // The usual end of a peer, not a fault: no stack to capture.
+    this.#stopReason ??= withoutStack(() => new AbortError('peer removed'))
+    return this.#stopReason
   }
 
   toString(): string {

@@ -34,7 +34,9 @@ export class FrameWriter {
     const out: Uint8Array = Buffer.allocUnsafe(sealedLength(data.length))
     let pos = 0
     for (let off = 0; off < data.length; off += DATA_MAX_SIZE) {
-      const chunk = data.subarray(off, Math.min(off + DATA_MAX_SIZE, data.length))
+      // One frame's worth is taken as it is: a view of a small array (a packet of a few bytes
+      // lives on V8's heap) would make V8 move its bytes off the heap first.
+      const chunk = data.length <= DATA_MAX_SIZE ? data : data.subarray(off, Math.min(off + DATA_MAX_SIZE, data.length))
       this.sealFrame(chunk, out, pos)
       pos += SEALED_FRAME_SIZE
     }
