@@ -19,46 +19,17 @@
  *
  * Run: npx tsx packages/transport/bench/native-allocs.ts [--side=listener|dialer] [--conns=1000] [--warmup=3000] [--parallel=8] [--echo]
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { numberArg, plainCopies } from './transport-common.js'
+import { numberArg, plainCopies, roleProcess } from './transport-common.js'
 
 const side = process.argv.find((a) => a.startsWith('--side='))?.slice(7) ?? 'listener'
 const CONNS = numberArg('conns', 1000)
 const WARMUP = numberArg('warmup', 3000)
 const PARALLEL = numberArg('parallel', 8)
 const ECHO = process.argv.includes('--echo') ? 1 : 0
-
-interface Peer {
-  proc: ChildProcess
-  next(): Promise<Record<string, unknown>>
-  send(line: string): void
-}
-
-function peer(script: string, role: string, profiled: boolean): Peer {
-  const args = [...(profiled ? ['--perf-basic-prof'] : []), script, `--role=${role}`, '--from=dist', '--keys=256']
-  const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
-  const queue: Array<Record<string, unknown>> = []
-  const waiting: Array<(v: Record<string, unknown>) => void> = []
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    if (!line.startsWith('{')) return
-    const value = JSON.parse(line) as Record<string, unknown>
-    const w = waiting.shift()
-    if (w !== undefined) w(value)
-    else queue.push(value)
-  })
-  return {
-    proc,
-    next: () => {
-      const v = queue.shift()
-      return v !== undefined ? Promise.resolve(v) : new Promise((resolve) => waiting.push(resolve))
-    },
-    send: (line) => proc.stdin?.write(`${line}\n`)
-  }
-}
 
 /** What made the allocation, from the native frames just above it. */
 const CAUSES: Array<[string, RegExp]> = [
@@ -106,9 +77,9 @@ function summarize(script: string, conns: number): void {
 }
 
 const script = await plainCopies(['transport-handshake-vs-go.ts', 'transport-common.ts'])
-const listener = peer(script, 'listener', side === 'listener')
+const listener = roleProcess(script, 'listener', side === 'listener' ? ['--perf-basic-prof'] : [])
 const { addr } = (await listener.next()) as { addr: string }
-const dialer = peer(script, 'dialer', side === 'dialer')
+const dialer = roleProcess(script, 'dialer', side === 'dialer' ? ['--perf-basic-prof'] : [])
 await dialer.next()
 dialer.send(`run ${addr} ${PARALLEL} 600000 ${ECHO} ${WARMUP}`)
 await dialer.next()

@@ -3,9 +3,11 @@
  * and connected pairs over loopback, a SecretConnection pair over a loopback socket pair, the
  * AEAD choice (`--aead=<name>`), medians and the header line naming the machine.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type Socket } from 'node:net'
 import { cpus, loadavg } from 'node:os'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { NodeInfo, NodeKey, PeerConnection, Transport } from '@p2p/types'
 import {
@@ -188,4 +190,37 @@ export async function plainCopies(names: readonly [string, ...string[]]): Promis
     return fileURLToPath(target)
   })
   return paths[0] as string
+}
+
+/** A child process running one of `transport-handshake-vs-go.ts`'s peer roles, spoken to by lines of JSON. */
+export interface RoleProcess {
+  proc: ChildProcess
+  /** The next JSON line the role printed. */
+  next(): Promise<Record<string, unknown>>
+  send(line: string): void
+}
+
+/**
+ * Starts `script` (the plain-JS copy of `transport-handshake-vs-go.ts` from {@link plainCopies})
+ * in `role` on plain node, on the built package, with 256 dialer keys and `nodeArgs`.
+ */
+export function roleProcess(script: string, role: string, nodeArgs: readonly string[] = []): RoleProcess {
+  const proc = spawn(process.execPath, [...nodeArgs, script, `--role=${role}`, '--from=dist', '--keys=256'], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const queue: Array<Record<string, unknown>> = []
+  const waiting: Array<(v: Record<string, unknown>) => void> = []
+  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    if (!line.startsWith('{')) return
+    const value = JSON.parse(line) as Record<string, unknown>
+    const w = waiting.shift()
+    if (w !== undefined) w(value)
+    else queue.push(value)
+  })
+  return {
+    proc,
+    next: () => {
+      const v = queue.shift()
+      return v !== undefined ? Promise.resolve(v) : new Promise((resolve) => waiting.push(resolve))
+    },
+    send: (line) => proc.stdin?.write(`${line}\n`)
+  }
 }

@@ -13,11 +13,9 @@
  *
  * Run: npx tsx packages/transport/bench/two-process-ab.ts <treeA> <treeB> [--rounds=12] [--conns=3000] [--warmup=3000] [--parallel=8]
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
-import { median, numberArg, plainCopies } from './transport-common.js'
+import { median, numberArg, plainCopies, roleProcess } from './transport-common.js'
 
 const trees = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 if (trees.length !== 2) {
@@ -28,33 +26,6 @@ const ROUNDS = numberArg('rounds', 12)
 const CONNS = numberArg('conns', 3000)
 const WARMUP = numberArg('warmup', 3000)
 const PARALLEL = numberArg('parallel', 8)
-
-interface Peer {
-  proc: ChildProcess
-  next(): Promise<Record<string, unknown>>
-  send(line: string): void
-}
-
-function peer(script: string, role: string): Peer {
-  const proc = spawn(process.execPath, [script, `--role=${role}`, '--from=dist', '--keys=256'], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const queue: Array<Record<string, unknown>> = []
-  const waiting: Array<(v: Record<string, unknown>) => void> = []
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    if (!line.startsWith('{')) return
-    const value = JSON.parse(line) as Record<string, unknown>
-    const w = waiting.shift()
-    if (w !== undefined) w(value)
-    else queue.push(value)
-  })
-  return {
-    proc,
-    next: () => {
-      const v = queue.shift()
-      return v !== undefined ? Promise.resolve(v) : new Promise((r) => waiting.push(r))
-    },
-    send: (line) => proc.stdin?.write(`${line}\n`)
-  }
-}
 
 /** The peer roles, copied next to the tree's `dist/` so that they import its transport. */
 const ownCopy = await plainCopies(['transport-handshake-vs-go.ts', 'transport-common.ts'])
@@ -73,9 +44,9 @@ interface Cell {
 }
 
 async function cell(script: string): Promise<Cell> {
-  const listener = peer(script, 'listener')
+  const listener = roleProcess(script, 'listener')
   const { addr } = (await listener.next()) as { addr: string }
-  const dialer = peer(script, 'dialer')
+  const dialer = roleProcess(script, 'dialer')
   await dialer.next()
   dialer.send(`run ${addr} ${PARALLEL} 600000 0 ${WARMUP}`)
   await dialer.next()
