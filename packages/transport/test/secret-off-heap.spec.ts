@@ -4,7 +4,7 @@ import { nodeCryptoAead } from '../src/secret/aead.js'
 import { ed25519Verify, nodeKeyFromSeed } from '../src/secret/ed25519.js'
 import { FrameReader } from '../src/secret/frame-reader.js'
 import { FrameWriter } from '../src/secret/frame-writer.js'
-import { secretHandshake } from '../src/secret/handshake.js'
+import { runSecretHandshake, secretHandshake } from '../src/secret/handshake.js'
 import { nativeArg, offHeapBuffer, offHeapBytes, pooledBytes } from '../src/secret/off-heap.js'
 import { encodeAuthSigMessageDelimited } from '../src/secret/proto.js'
 import { computeSharedSecret, generateEphemeralKeyPair } from '../src/secret/x25519.js'
@@ -101,6 +101,18 @@ describe('set-up messages read from the buffer pool', () => {
     await until(() => got.bytes().length >= 5, 'rest')
     expect([...got.bytes()]).toEqual([9, 8, 7, 6, 5])
     expect(got.chunks[0]?.buffer.byteLength).toBe(5)
+    cx.close()
+    cy.close()
+  })
+
+  it('early data behind the peer signature reaches a started connection as a copy, not a view of the pool', async () => {
+    const [x, y] = duplexPair()
+    const early = Uint8Array.of(1, 2, 3, 4, 5, 6, 7)
+    const [cx, cy] = await Promise.all([secretHandshake(x, randomKey()), runSecretHandshake(y, randomKey(), {}, {}, { earlyData: early })])
+    const got = record(cx)
+    await until(() => got.bytes().length >= early.length, 'early data')
+    expect([...got.bytes()]).toEqual([...early])
+    expect(got.chunks[0]?.buffer.byteLength).toBe(early.length)
     cx.close()
     cy.close()
   })

@@ -24,6 +24,7 @@ export class SecretConnection implements ByteStream, StreamSink {
   readonly remoteId: NodeID
   private handlers: ByteStreamHandlers | undefined
   private pending: Uint8Array | undefined
+  private pendingShared = false
   private paused = false
   private delivering = false
   private isClosed = false
@@ -44,6 +45,9 @@ export class SecretConnection implements ByteStream, StreamSink {
     this.remotePublicKey = remotePublicKey
     this.remoteId = nodeIdOf(remotePublicKey)
     this.pending = initialData.length > 0 ? initialData : undefined
+    // The handshake's leftover is a view of Node's buffer pool (set-up frames are decoded from
+    // it): copied before a handler, which may keep it, ever sees it.
+    this.pendingShared = this.pending !== undefined
     // The driver stays in pull mode until start(), so the upgrade can read the NodeInfo first.
   }
 
@@ -100,6 +104,7 @@ export class SecretConnection implements ByteStream, StreamSink {
         if (peek.complete) {
           // What follows is the MConnection's, which may keep it: a copy, not a view of the pool.
           this.pending = peek.total < plain.length ? plain.slice(peek.total) : undefined
+          this.pendingShared = false
           return plain.subarray(peek.offset, peek.offset + peek.length)
         }
       }
@@ -115,6 +120,7 @@ export class SecretConnection implements ByteStream, StreamSink {
           plain = joined
         }
         this.pending = plain
+        this.pendingShared = plain === data
       }
     }
   }
@@ -202,6 +208,10 @@ export class SecretConnection implements ByteStream, StreamSink {
         let data = this.pending
         let wireBytes: number | undefined
         this.pending = undefined
+        if (this.pendingShared && data !== undefined) {
+          data = data.slice()
+          this.pendingShared = false
+        }
         if (data === undefined) {
           wireBytes = Math.min(this.reader.completeFrames, MAX_FRAMES_PER_DELIVERY) * SEALED_FRAME_SIZE
           data = this.reader.readFrames(MAX_FRAMES_PER_DELIVERY)
