@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { connect, type Socket } from 'node:net'
+import { connect, Socket } from 'node:net'
 import type { NetAddress, NodeID, PeerConnection, Transport } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { encodeDelimited } from '@p2p/types/wire'
 import { encodeNodeInfo, secretHandshake, type StackInit, type TcpTransportInit, tcpTransport } from '../src/index.js'
 import { type TestIdentity, testIdentity } from './helpers/identity.js'
@@ -163,6 +163,24 @@ describe('Transport: hostile peers', () => {
     expect(out.remoteAddr.ip).toBe('::1')
     expect((await accepted).remoteAddr.ip).toBe('::1')
     await expect(a.dial(b.listenAddress())).rejects.toMatchObject({ name: 'RejectedError', reason: 'duplicate-conn', addr: `[::1]:${b.listenAddress().port}` })
+  })
+
+  it('takes a dialled connection\'s remote address from the address dialled, without asking the socket', async () => {
+    const a = await start({ allowDuplicateIp: true })
+    const b = await start({ allowDuplicateIp: true })
+    const accepted = acceptOne(b)
+    // getpeername() is a system call per connection; the dialled address is already known.
+    const spy = vi.spyOn(Socket.prototype as unknown as { _getpeername(): unknown }, '_getpeername')
+    try {
+      const out = await a.dial(b.listenAddress())
+      // Only the accepted end (whose local port is the listener's) may have asked.
+      const askers = spy.mock.contexts as unknown as Socket[]
+      expect(askers.filter((s) => s.localPort !== b.listenAddress().port)).toHaveLength(0)
+      expect(out.remoteAddr).toMatchObject({ id: b.id.nodeKey.id, ip: '127.0.0.1', port: b.listenAddress().port })
+    } finally {
+      spy.mockRestore()
+    }
+    await accepted
   })
 
   it('refuses a second connection from the same IP unless allowed (Go ConnDuplicateIPFilter)', async () => {

@@ -293,8 +293,10 @@ export class TcpTransport extends TypedEventEmitter<TransportEvents> implements 
   }
 
   #upgradeSocket(socket: Socket, ctx: { outbound: boolean; expected?: NetAddress; abort: ConnAbort; slot?: InboundSlot }): Promise<PeerConnection> {
-    const remoteIp = normalizeIp(socket.remoteAddress ?? '')
-    const remotePort = socket.remotePort ?? 0
+    // A dialled socket's far end is the address dialled: no getpeername() call for it.
+    const expected = ctx.expected
+    const remoteIp = normalizeIp(expected !== undefined ? expected.ip : (socket.remoteAddress ?? ''))
+    const remotePort = expected !== undefined ? expected.port : (socket.remotePort ?? 0)
     const remote = socketKey(remoteIp, remotePort)
     const raw: RawConnInfo = { remoteIp, remotePort, outbound: ctx.outbound }
     const slot = ctx.slot
