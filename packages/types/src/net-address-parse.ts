@@ -2,7 +2,7 @@ import { AbortError, NetAddressError } from './errors.js'
 import { formatIp, IPV4_LENGTH, IPV6_LENGTH, parseIp, parseIpWithZone } from './ip.js'
 import type { NetAddress } from './net-address.js'
 import { defaultHostResolver, type HostResolver } from './net-address-resolve.js'
-import { type NodeID, nodeIdProblem } from './node-id.js'
+import { isNodeId, type NodeID, nodeIdProblem } from './node-id.js'
 
 /** What {@link splitNetAddress} found in an `id@host:port` string, before the host is resolved. */
 export interface NetAddressParts {
@@ -93,6 +93,23 @@ export function splitNetAddress(s: string): NetAddressParts {
   const [id, hostPort] = parts as [string, string]
   const idProblem = nodeIdProblem(id)
   if (idProblem !== undefined) throw new NetAddressError('invalid', `invalid address (${withoutProtocol}): ${idProblem}`)
+  return hostPortParts(id, hostPort)
+}
+
+/**
+ * {@link splitNetAddress} of {@link idAddressString}(id, protocolHostPort), as Go's
+ * `NodeInfo.NetAddress` and `Validate` build it. A NodeInfo's listen address is split this way
+ * for every peer, so when joining and re-splitting cannot change anything (a hex ID, and no `@`
+ * or `://` left in the address) the joined string is never built.
+ */
+export function splitIdAddress(id: string, protocolHostPort: string): NetAddressParts {
+  const hostPort = removeProtocolIfDefined(protocolHostPort)
+  if (!isNodeId(id) || hostPort.includes('@') || hostPort.includes('://')) return splitNetAddress(`${id}@${hostPort}`)
+  return hostPortParts(id, hostPort)
+}
+
+/** The host:port half of {@link splitNetAddress}, once the ID is known to be valid. */
+function hostPortParts(id: string, hostPort: string): NetAddressParts {
   const split = splitHostPort(hostPort)
   if (typeof split === 'string') throw new NetAddressError('invalid', `invalid address (${hostPort}): ${split}`)
   const [host, portText] = split
@@ -113,7 +130,11 @@ export function portOf(parts: NetAddressParts): number {
  * `lookup` when the host is a name (which only {@link parseNetAddress} can resolve).
  */
 export function parseNetAddressLiteral(s: string): NetAddress {
-  const parts = splitNetAddress(s)
+  return literalAddress(splitNetAddress(s))
+}
+
+/** The address of `parts` when its host is an IP literal (see {@link parseNetAddressLiteral}). */
+export function literalAddress(parts: NetAddressParts): NetAddress {
   if (parts.literal === undefined) {
     throw new NetAddressError('lookup', `error looking up host (${parts.host}): not an IP literal and no resolver in a synchronous parse`)
   }

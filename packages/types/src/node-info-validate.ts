@@ -1,13 +1,6 @@
 import { type NetAddressError, NodeInfoError, type NodeInfoField } from './errors.js'
 import type { NetAddress } from './net-address.js'
-import {
-  idAddressString,
-  type ParseNetAddressOptions,
-  parseNetAddress,
-  parseNetAddressLiteral,
-  portOf,
-  splitNetAddress
-} from './net-address-parse.js'
+import { idAddressString, literalAddress, type ParseNetAddressOptions, parseNetAddress, portOf, splitIdAddress } from './net-address-parse.js'
 import { isDomainName } from './net-address-resolve.js'
 import { nodeIdProblem } from './node-id.js'
 import type { NodeInfo } from './node-info.js'
@@ -45,7 +38,7 @@ function fail(field: NodeInfoField, message: string, cause?: unknown): never {
  */
 function checkListenAddr(info: NodeInfo): void {
   try {
-    const parts = splitNetAddress(idAddressString(info.id, info.listenAddr))
+    const parts = splitIdAddress(info.id, info.listenAddr)
     if (parts.literal === undefined && !isDomainName(parts.host)) {
       fail('listenAddr', `error looking up host (${parts.host}): lookup ${parts.host}: no such host`)
     }
@@ -105,5 +98,5 @@ export function nodeInfoAddress(info: NodeInfo, options?: ParseNetAddressOptions
  * {@link NetAddressError} kind `lookup`.
  */
 export function nodeInfoAddressLiteral(info: NodeInfo): NetAddress {
-  return parseNetAddressLiteral(idAddressString(info.id, info.listenAddr))
+  return literalAddress(splitIdAddress(info.id, info.listenAddr))
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   AbortError,
@@ -21,7 +22,10 @@ import {
   netAddressString,
   parseNetAddress,
   parseNetAddressLiteral,
-  reachabilityTo
+  idAddressString,
+  reachabilityTo,
+  splitIdAddress,
+  splitNetAddress
 } from '../src/index.js'
 
 interface ParseRow {
@@ -311,5 +315,31 @@ describe('createNetAddress, equality, ipBytes', () => {
   it('ipBytes gives 16 bytes, or none for an empty IP', () => {
     expect(ipBytes(createNetAddress(ID, '1.2.3.4', 1))).toEqual(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4))
     expect(ipBytes({ id: ID, ip: '', port: 1 } as NetAddress).length).toBe(0)
+  })
+})
+
+describe('splitIdAddress (a NodeInfo listen address, split without joining)', () => {
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return { ok: f() }
+    } catch (err) {
+      return { name: (err as Error).name, message: (err as Error).message }
+    }
+  }
+  const id = 'a'.repeat(40)
+  const pieces = ['', '@', '://', ':', '[', ']', '::1', '1.2.3.4', 'host', '26656', 'tcp', '%', 'A'.repeat(40), id]
+
+  it('answers exactly what splitNetAddress of the joined string answers, errors included', () => {
+    const ids = [id, 'B'.repeat(40), '', 'zz', `${id}@x`, 'a:b', 'tcp://x']
+    fc.assert(
+      fc.property(fc.constantFrom(...ids), fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), (nodeId, parts) => {
+        const addr = parts.join('')
+        expect(outcome(() => splitIdAddress(nodeId, addr))).toEqual(outcome(() => splitNetAddress(idAddressString(nodeId, addr))))
+      }),
+      { numRuns: 3000 }
+    )
+    for (const addr of ['tcp://1.2.3.4:26656', '1.2.3.4:26656', 'tcp://[::1]:1', 'x@1.2.3.4:1', 'tcp://a://b:1', '0.0.0.0:26656']) {
+      expect(outcome(() => splitIdAddress(id, addr))).toEqual(outcome(() => splitNetAddress(idAddressString(id, addr))))
+    }
   })
 })
