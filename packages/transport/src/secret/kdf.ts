@@ -16,7 +16,9 @@ import { ascii, MerlinTranscript } from './merlin.js'
 import { nativeArg, offHeapBuffer } from './off-heap.js'
 
 const INFO = ascii(HKDF_INFO)
-const OKM_SIZE = 2 * AEAD_KEY_SIZE + 32
+// Go reads 96 bytes (two keys and a challenge that Merlin replaced); HKDF's output blocks come
+// one after another, so the first 64 are the same whether or not the third block is made.
+const OKM_SIZE = 2 * AEAD_KEY_SIZE
 
 type Sha256 = (out: Uint8Array, input: Uint8Array) => void
 function loadSha256(): Sha256 | undefined {
@@ -75,10 +77,10 @@ function scratchView(n: number): Uint8Array {
 }
 
 /**
- * HKDF-SHA256 with no salt (Go's nil: HMAC's all-zero key), RFC 5869, 96 bytes, into a shared
- * scratch buffer that the caller reads and wipes before anything else runs.
+ * HKDF-SHA256 with no salt (Go's nil: HMAC's all-zero key), RFC 5869, the first 64 bytes, into
+ * a shared scratch buffer that the caller reads and wipes before anything else runs.
  */
-function hkdf96(hash: Sha256, ikm: Uint8Array): Uint8Array {
+function hkdf64(hash: Sha256, ikm: Uint8Array): Uint8Array {
   hmac(hash, EMPTY, [ikm], prk)
   let prev = EMPTY
   for (let i = 0; i < OKM_SIZE / 32; i++) {
@@ -100,12 +102,12 @@ export interface TrafficSecrets {
 }
 
 /**
- * HKDF-SHA256(ikm = dh, no salt, info = "…KEY_AND_CHALLENGE_GEN"), 96 bytes read as Go does;
- * the side whose ephemeral key sorts lowest receives with bytes 0..31 and sends with 32..63.
- * Bytes 64..95 (the pre-Merlin challenge) are unused.
+ * HKDF-SHA256(ikm = dh, no salt, info = "…KEY_AND_CHALLENGE_GEN") as Go reads it; the side
+ * whose ephemeral key sorts lowest receives with bytes 0..31 and sends with 32..63. Go's bytes
+ * 64..95 (the pre-Merlin challenge) are unused, and not made.
  */
 export function deriveSecrets(dhSecret: Uint8Array, locIsLeast: boolean): TrafficSecrets {
-  const okm = sodiumSha256 === undefined ? hkdf(sha256, dhSecret, undefined, INFO, OKM_SIZE) : hkdf96(sodiumSha256, dhSecret)
+  const okm = sodiumSha256 === undefined ? hkdf(sha256, dhSecret, undefined, INFO, OKM_SIZE) : hkdf64(sodiumSha256, dhSecret)
   const first = okm.slice(0, AEAD_KEY_SIZE)
   const second = okm.slice(AEAD_KEY_SIZE, 2 * AEAD_KEY_SIZE)
   okm.fill(0)
