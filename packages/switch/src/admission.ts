@@ -1,15 +1,32 @@
 import {
+  type AbortOptions,
+  AbortError,
+  type AdmitOptions,
+  AlreadyConnectedError,
   isPromiseLike,
   type NodeID,
+  type NodeInfo,
+  NotStartedError,
+  type Peer,
   type PeerConnection,
+  type PeerCounts,
   type PeerFilter,
   type RawConnInfo,
   RejectedError,
   type SwitchAddrBook,
+  type SwitchEvents,
   type Logger,
-  type NetAddress
+  type NetAddress,
+  type TypedEventEmitter
 } from '@p2p/types'
 import { withDeadline } from './deadline.js'
+import type { ResolvedSwitchInit, SwitchComponents } from './index.js'
+import { peerAddress, typedReason } from './log-line.js'
+import type { SwitchMetrics } from './metrics.js'
+import { SwitchPeer } from './peer.js'
+import { type PeerStartContext, startPeer } from './peer-start.js'
+import type { Reservations } from './reservations.js'
+import { asError } from './util.js'
 
 /** What the admission checks need to know about a candidate peer. */
 export interface Candidate {
@@ -113,5 +130,116 @@ export function rememberSelf(book: SwitchAddrBook | undefined, addr: NetAddress,
     book.addOurAddress(addr)
   } catch (err) {
     log.error('address book refused our own address %s: %s', addr.ip, (err as Error).message)
+  }
+}
+
+/** Whether a peer is persistent and unconditional. */
+export type AdmitFlags = Pick<Candidate, 'persistent' | 'unconditional'>
+
+/** A peer's flags: asked for by the caller, or given by the switch's lists of IDs. */
+export function admitFlags(id: NodeID, options: AdmitOptions, init: ResolvedSwitchInit): AdmitFlags {
+  return {
+    persistent: options.persistent === true || init.persistentPeerIds.has(id),
+    unconditional: options.unconditional === true || init.unconditionalPeerIds.has(id)
+  }
+}
+
+/** What dialling and admitting peers needs from the switch. */
+export interface AdmissionContext {
+  readonly components: SwitchComponents
+  readonly init: ResolvedSwitchInit
+  readonly reservations: Reservations
+  readonly metrics: SwitchMetrics | undefined
+  readonly starting: PeerStartContext
+  readonly log: Logger
+  readonly events: TypedEventEmitter<SwitchEvents>
+  /** The switch's signal while it runs; undefined when it is not started (or stopping). */
+  running(): AbortSignal | undefined
+  nodeInfo(): NodeInfo
+  numPeers(): PeerCounts
+  /** Hands `p` to what `stop()` waits for, and returns it. */
+  track<T>(p: Promise<T>): Promise<T>
+}
+
+/**
+ * Go's `DialPeerWithAddress`: one dial per ID; the checks that need no NodeInfo run before a
+ * handshake is spent, then the connection is admitted. A dial that reached ourselves teaches the
+ * book our address. Every failure is logged and emitted as `dial:error`.
+ */
+export async function dialAndAdmit(ctx: AdmissionContext, addr: NetAddress, options: AbortOptions & AdmitOptions): Promise<Peer> {
+  const running = ctx.running()
+  if (running === undefined) throw new NotStartedError('switch is not started')
+  if (options.signal?.aborted === true) throw new AbortError()
+  const reservations = ctx.reservations
+  if (reservations.isDialing(addr.id)) throw new AlreadyConnectedError(addr.id, 'dialing')
+  if (reservations.idTaken(addr.id)) throw new AlreadyConnectedError(addr.id, 'connected')
+  const flags = admitFlags(addr.id, options, ctx.init)
+  const counts = !flags.unconditional && !flags.persistent
+  reservations.startDial(addr.id, counts)
+  const run = (async (): Promise<Peer> => {
+    try {
+      // The checks that do not need the remote's NodeInfo run before we spend a handshake.
+      checkAdmission(
+        { id: addr.id, ip: addr.ip, outbound: true, ...flags },
+        ctx.nodeInfo().id,
+        (id) => reservations.idTaken(id),
+        (ip) => reservations.ipTaken(ip),
+        reservations.occupancy(ctx.numPeers(), reservations.dialsAhead(counts)),
+        ctx.init
+      )
+      const signal = options.signal === undefined ? running : AbortSignal.any([running, options.signal])
+      const conn = await withDeadline(
+        'dial',
+        ctx.init.dialTimeoutMs,
+        signal,
+        (s) => ctx.components.transport.dial(addr, { signal: s }),
+        (late) => void late.close().catch(() => {})
+      )
+      return await admitConnection(ctx, conn, flags, addr)
+    } catch (err) {
+      const error = asError(err)
+      if (error.name === 'RejectedError' && (error as RejectedError).reason === 'self') rememberSelf(ctx.components.addrBook, addr, ctx.log)
+      ctx.log('dial failed %s outbound reason=%s', peerAddress(addr.id, addr), typedReason(error))
+      ctx.events.emit('dial:error', { addr, error })
+      throw error
+    } finally {
+      reservations.endDial(addr.id)
+    }
+  })()
+  return ctx.track(run)
+}
+
+/**
+ * Turns an upgraded connection into a started peer: the admission checks, a reservation of its
+ * ID, IP and slot before the first `await`, the peer filter, then {@link startPeer}. On any
+ * failure the connection is closed; a refusal (`RejectedError`) is logged and emitted as
+ * `peer:rejected`.
+ */
+export async function admitConnection(ctx: AdmissionContext, conn: PeerConnection, flags: AdmitFlags, dialled: NetAddress | undefined): Promise<Peer> {
+  const running = ctx.running()
+  const id = conn.remoteInfo.id
+  const candidate: Candidate = { id, ip: (dialled ?? conn.remoteAddr).ip, outbound: conn.outbound, ...flags }
+  const reservations = ctx.reservations
+  let reserved = false
+  try {
+    if (running === undefined) throw new NotStartedError('switch is not started')
+    checkAdmission(candidate, ctx.nodeInfo().id, (i) => reservations.idTaken(i), (ip) => reservations.ipTaken(ip), reservations.occupancy(ctx.numPeers()), ctx.init)
+    reservations.reserve(candidate)
+    reserved = true
+    await runPeerFilter(ctx.components.peerFilter, conn, ctx.init.filterTimeoutMs, running)
+    if (running.aborted) throw new AbortError('switch stopped')
+    const peer = new SwitchPeer({ conn, ...flags, socketAddr: dialled ?? conn.remoteAddr, metrics: ctx.metrics })
+    reservations.release(id)
+    reserved = false
+    return startPeer(peer, ctx.starting)
+  } catch (err) {
+    if (reserved) reservations.release(id)
+    const error = asError(err)
+    await conn.close({ reason: error }).catch(() => {})
+    if (error.name === 'RejectedError') {
+      ctx.log('peer refused %s %s reason=%s', peerAddress(id, conn.remoteAddr), conn.outbound ? 'outbound' : 'inbound', typedReason(error))
+      ctx.events.emit('peer:rejected', { addr: conn.remoteAddr, outbound: conn.outbound, error })
+    }
+    throw error
   }
 }

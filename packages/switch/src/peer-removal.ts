@@ -1,20 +1,24 @@
-import { type Logger, type Reactor, TimeoutError } from '@p2p/types'
+import { ConnectionClosedError, type Logger, type Reactor, TimeoutError } from '@p2p/types'
 import { settlesWithin } from './deadline.js'
 import { peerAddress, typedReason } from './log-line.js'
+import type { SwitchMetrics } from './metrics.js'
 import type { SwitchPeer } from './peer.js'
+import type { MapPeerSet } from './peer-set.js'
 import { asError, isThenable } from './util.js'
 
 /** What removing a peer needs from the switch. */
 export interface PeerRemovalContext {
   reactors(): readonly Reactor[]
+  readonly peers: MapPeerSet<SwitchPeer>
   readonly removePeerTimeoutMs: number
+  readonly metrics: SwitchMetrics | undefined
   readonly log: Logger
   /** Peers in the set whose reactors' `addPeer` is running. */
   readonly adding: ReadonlySet<SwitchPeer>
   /** Hands a promise to what `stop()` waits for. */
   track(p: Promise<unknown>): void
-  /** Takes the peer out of the set and announces it, once every reactor let go of it. */
-  leave(peer: SwitchPeer, reason: Error | undefined): void
+  /** Emits `peer:remove`. */
+  announce(peer: SwitchPeer, reason: Error | undefined): void
 }
 
 /**
@@ -46,6 +50,12 @@ export class PeerRemovals {
     return done
   }
 
+  /** The peer's connection closed: a peer in the set is removed, any other one only stopped. */
+  connClosed(peer: SwitchPeer, error: Error | undefined): void {
+    if (this.#ctx.peers.get(peer.id) === peer) void this.remove(peer, error)
+    else void peer.stop(error ?? new ConnectionClosedError())
+  }
+
   async #run(peer: SwitchPeer, reason: Error | undefined, flush: boolean): Promise<void> {
     const ctx = this.#ctx
     const closing = peer.stop(reason, { flush })
@@ -70,6 +80,15 @@ export class PeerRemovals {
         ctx.log.error('reactor %s failed to remove peer %s: %s', r.name, peer.id, asError(err).message)
       }
     }
-    ctx.leave(peer, reason)
+    this.#leave(peer, reason)
+  }
+
+  /** The last step of a removal: out of the set, counted, logged, announced. */
+  #leave(peer: SwitchPeer, reason: Error | undefined): void {
+    const ctx = this.#ctx
+    if (!ctx.peers.remove(peer)) return
+    ctx.metrics?.peerRemoved(peer.id, peer.outbound)
+    ctx.log('peer removed %s %s reason=%s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound', typedReason(reason))
+    ctx.announce(peer, reason)
   }
 }

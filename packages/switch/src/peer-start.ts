@@ -1,27 +1,20 @@
 import { ConnectionClosedError, type Logger, type Peer, type Reactor, type SwitchAddrBook } from '@p2p/types'
 import { peerAddress } from './log-line.js'
-import type { SwitchMetrics } from './metrics.js'
 import type { SwitchPeer } from './peer.js'
 import type { MapPeerSet } from './peer-set.js'
-import type { ReactorRegistry } from './reactor-registry.js'
+import { type DispatchContext, dispatchMessage } from './reactor-registry.js'
 import { asError } from './util.js'
 
-/** What starting an admitted peer needs from the switch. */
-export interface PeerStartContext {
-  readonly registry: ReactorRegistry
+/** What starting an admitted peer needs from the switch (its messages are dispatched with it). */
+export interface PeerStartContext extends DispatchContext {
   readonly peers: MapPeerSet<SwitchPeer>
   /** Peers built but not yet in the set (stopPeer on one refuses its admission). */
   readonly pending: Set<SwitchPeer>
   /** Peers in the set whose reactors' `addPeer` is running. */
   readonly adding: Set<SwitchPeer>
-  readonly metrics: SwitchMetrics | undefined
   readonly addrBook: SwitchAddrBook | undefined
-  readonly log: Logger
-  /** A message from the peer's connection. */
-  receive(peer: SwitchPeer, channelId: number, message: Uint8Array): void
   /** The peer's connection closed (on its own or because we closed it). */
   connClosed(peer: SwitchPeer, error: Error | undefined): void
-  stopPeer(peer: Peer, reason: Error | undefined): void
   /** Emits `peer:add`. */
   announce(peer: SwitchPeer): void
 }
@@ -43,7 +36,7 @@ export function startPeer(peer: SwitchPeer, ctx: PeerStartContext): Peer {
         inited.push(r)
       }
       peer.conn.start(ctx.registry.descriptors(), {
-        onReceive: (ch, msg) => ctx.receive(peer, ch, msg),
+        onReceive: (ch, msg) => dispatchMessage(ctx, peer, ch, msg),
         onClose: (error) => ctx.connClosed(peer, error)
       })
     } catch (err) {

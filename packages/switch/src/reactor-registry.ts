@@ -1,4 +1,7 @@
-import { type ChannelDescriptor, InvalidArgumentError, type Reactor } from '@p2p/types'
+import { type ChannelDescriptor, InvalidArgumentError, type Logger, type Peer, ProtocolError, type Reactor } from '@p2p/types'
+import type { SwitchMetrics } from './metrics.js'
+import type { SwitchPeer } from './peer.js'
+import { asError } from './util.js'
 
 /**
  * The reactors of a switch and who owns which channel. A channel claimed twice, or outside
@@ -62,6 +65,35 @@ export class ReactorRegistry {
   /** Every claimed channel, in ascending ID order (what the connection is started with). */
   descriptors(): ChannelDescriptor[] {
     return [...this.#descriptors.values()].sort((a, b) => a.id - b.id)
+  }
+}
+
+/** What handing a peer's message to its reactor needs from the switch. */
+export interface DispatchContext {
+  readonly registry: ReactorRegistry
+  readonly metrics: SwitchMetrics | undefined
+  readonly log: Logger
+  stopPeer(peer: Peer, reason: Error | undefined): void
+}
+
+/**
+ * Hands a message from `peer` to the reactor owning its channel, synchronously: no event and no
+ * await per message on the receive path. A channel no reactor owns, or a reactor that throws,
+ * stops the peer.
+ */
+export function dispatchMessage(ctx: DispatchContext, peer: SwitchPeer, channelId: number, message: Uint8Array): void {
+  if (peer.stopped) return
+  const reactor = ctx.registry.forChannel(channelId)
+  if (reactor === undefined) {
+    ctx.stopPeer(peer, new ProtocolError(`message on channel ${hex(channelId)} that no reactor owns`))
+    return
+  }
+  ctx.metrics?.received(peer.id, channelId, message.length, message)
+  try {
+    reactor.receive({ channelId, src: peer, message })
+  } catch (err) {
+    ctx.log.error('reactor %s failed on a message from %s: %s', reactor.name, peer.id, asError(err).message)
+    ctx.stopPeer(peer, asError(err))
   }
 }
 

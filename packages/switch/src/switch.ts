@@ -3,7 +3,6 @@ import {
   type AbortOptions,
   AbortError,
   type AdmitOptions,
-  AlreadyConnectedError,
   type BroadcastOutcome,
   ConnectionClosedError,
   disabledLogger,
@@ -12,31 +11,26 @@ import {
   type NetAddress,
   type NodeID,
   type NodeInfo,
-  NotStartedError,
   type Peer,
   type PeerConnection,
   type PeerCounts,
   type PeerSet,
-  ProtocolError,
   type Reactor,
-  type RejectedError,
   type Switch,
   type SwitchEvents,
   type SwitchFacade,
   TypedEventEmitter
 } from '@p2p/types'
 import { acceptLoop } from './accept-loop.js'
-import { type Candidate, checkAdmission, rememberSelf, runPeerFilter } from './admission.js'
-import { withDeadline } from './deadline.js'
-import { peerAddress, typedReason } from './log-line.js'
+import { type AdmissionContext, admitConnection, admitFlags, dialAndAdmit } from './admission.js'
 import type { ResolvedSwitchInit, SwitchComponents } from './index.js'
 import { SwitchMetrics } from './metrics.js'
 import { SwitchPeer } from './peer.js'
 import { PeerRemovals } from './peer-removal.js'
-import { type PeerStartContext, startPeer } from './peer-start.js'
+import type { PeerStartContext } from './peer-start.js'
 import { MapPeerSet } from './peer-set.js'
 import { startReactors, stopReactor } from './reactor-lifecycle.js'
-import { hex, ReactorRegistry } from './reactor-registry.js'
+import { ReactorRegistry } from './reactor-registry.js'
 import { repeatingTask } from './repeating-task.js'
 import { Reservations } from './reservations.js'
 import { asError } from './util.js'
@@ -62,6 +56,7 @@ export class P2PSwitch implements Switch {
   readonly #pending = new Set<SwitchPeer>()
   readonly #removals: PeerRemovals
   readonly #starting: PeerStartContext
+  readonly #admission: AdmissionContext
   /** Peers in the set whose reactors' `addPeer` is running. */
   readonly #adding = new Set<SwitchPeer>()
   /** Everything in flight that `stop` must wait for. */
@@ -77,11 +72,13 @@ export class P2PSwitch implements Switch {
     this.#metrics = components.metrics === undefined ? undefined : new SwitchMetrics(components.metrics, init.perPeerMetricLabels, (ch, msg) => this.#registry.forChannel(ch)?.messageType?.(ch, msg))
     this.#removals = new PeerRemovals({
       reactors: () => this.#registry.list(),
+      peers: this.#peers,
       removePeerTimeoutMs: init.removePeerTimeoutMs,
+      metrics: this.#metrics,
       log: this.#log,
       adding: this.#adding,
       track: (p) => void this.#track(p),
-      leave: (peer, reason) => this.#leave(peer, reason)
+      announce: (peer, reason) => this.events.emit('peer:remove', { peer, reason })
     })
     this.#starting = {
       registry: this.#registry,
@@ -91,10 +88,22 @@ export class P2PSwitch implements Switch {
       metrics: this.#metrics,
       addrBook: components.addrBook,
       log: this.#log,
-      receive: (peer, ch, msg) => this.#receive(peer, ch, msg),
-      connClosed: (peer, error) => this.#onConnClose(peer, error),
+      connClosed: (peer, error) => this.#removals.connClosed(peer, error),
       stopPeer: (peer, reason) => this.stopPeer(peer, reason),
       announce: (peer) => this.events.emit('peer:add', peer)
+    }
+    this.#admission = {
+      components,
+      init,
+      reservations: this.#reservations,
+      metrics: this.#metrics,
+      starting: this.#starting,
+      log: this.#log,
+      events: this.events,
+      running: () => (this.#running ? this.#controller?.signal : undefined),
+      nodeInfo: () => this.nodeInfo(),
+      numPeers: () => this.numPeers(),
+      track: (p) => this.#track(p)
     }
     this.#peerView = this.#peers.readOnlyView()
     // Reactors get this narrow view, never the switch itself (no dialing, no admission).
@@ -252,61 +261,15 @@ export class P2PSwitch implements Switch {
     return this.#reservations.isDialing(id)
   }
 
-  async dialPeer(addr: NetAddress, options: AbortOptions & AdmitOptions = {}): Promise<Peer> {
-    const controller = this.#controller
-    if (!this.#running || controller === undefined) throw new NotStartedError('switch is not started')
-    if (options.signal?.aborted === true) throw new AbortError()
-    const reservations = this.#reservations
-    if (reservations.isDialing(addr.id)) throw new AlreadyConnectedError(addr.id, 'dialing')
-    if (reservations.idTaken(addr.id)) throw new AlreadyConnectedError(addr.id, 'connected')
-    const flags = this.#flags(addr.id, options)
-    const counts = !flags.unconditional && !flags.persistent
-    reservations.startDial(addr.id, counts)
-    const run = (async (): Promise<Peer> => {
-      try {
-        // The checks that do not need the remote's NodeInfo run before we spend a handshake.
-        checkAdmission(
-          { id: addr.id, ip: addr.ip, outbound: true, ...flags },
-          this.nodeInfo().id,
-          (id) => reservations.idTaken(id),
-          (ip) => reservations.ipTaken(ip),
-          reservations.occupancy(this.numPeers(), reservations.dialsAhead(counts)),
-          this.#init
-        )
-        const signal = options.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.signal])
-        const conn = await withDeadline(
-          'dial',
-          this.#init.dialTimeoutMs,
-          signal,
-          (s) => this.#c.transport.dial(addr, { signal: s }),
-          (late) => void late.close().catch(() => {})
-        )
-        return await this.#admit(conn, flags, addr)
-      } catch (err) {
-        const error = asError(err)
-        if (error.name === 'RejectedError' && (error as RejectedError).reason === 'self') rememberSelf(this.#c.addrBook, addr, this.#log)
-        this.#log('dial failed %s outbound reason=%s', peerAddress(addr.id, addr), typedReason(error))
-        this.events.emit('dial:error', { addr, error })
-        throw error
-      } finally {
-        reservations.endDial(addr.id)
-      }
-    })()
-    return this.#track(run)
+  dialPeer(addr: NetAddress, options: AbortOptions & AdmitOptions = {}): Promise<Peer> {
+    return dialAndAdmit(this.#admission, addr, options)
   }
 
   addPeer(conn: PeerConnection, options: AdmitOptions = {}): Promise<Peer> {
-    return this.#track(this.#admit(conn, this.#flags(conn.remoteInfo.id, options), undefined))
+    return this.#track(admitConnection(this.#admission, conn, admitFlags(conn.remoteInfo.id, options, this.#init), undefined))
   }
 
   // ---- internals ----
-
-  #flags(id: NodeID, options: AdmitOptions): { persistent: boolean; unconditional: boolean } {
-    return {
-      persistent: options.persistent === true || this.#init.persistentPeerIds.has(id),
-      unconditional: options.unconditional === true || this.#init.unconditionalPeerIds.has(id)
-    }
-  }
 
   #own(peer: Peer): SwitchPeer | undefined {
     if (!(peer instanceof SwitchPeer)) return undefined
@@ -321,63 +284,5 @@ export class P2PSwitch implements Switch {
     }
     p.then(done, done)
     return p
-  }
-
-  async #admit(conn: PeerConnection, flags: { persistent: boolean; unconditional: boolean }, dialled: NetAddress | undefined): Promise<Peer> {
-    const controller = this.#controller
-    const id = conn.remoteInfo.id
-    const candidate: Candidate = { id, ip: (dialled ?? conn.remoteAddr).ip, outbound: conn.outbound, ...flags }
-    let reserved = false
-    try {
-      if (!this.#running || controller === undefined) throw new NotStartedError('switch is not started')
-      const reservations = this.#reservations
-      checkAdmission(candidate, this.nodeInfo().id, (i) => reservations.idTaken(i), (ip) => reservations.ipTaken(ip), reservations.occupancy(this.numPeers()), this.#init)
-      reservations.reserve(candidate)
-      reserved = true
-      await runPeerFilter(this.#c.peerFilter, conn, this.#init.filterTimeoutMs, controller.signal)
-      if (controller.signal.aborted) throw new AbortError('switch stopped')
-      const peer = new SwitchPeer({ conn, ...flags, socketAddr: dialled ?? conn.remoteAddr, metrics: this.#metrics })
-      this.#reservations.release(id)
-      reserved = false
-      return startPeer(peer, this.#starting)
-    } catch (err) {
-      if (reserved) this.#reservations.release(id)
-      const error = asError(err)
-      await conn.close({ reason: error }).catch(() => {})
-      if (error.name === 'RejectedError') {
-        this.#log('peer refused %s %s reason=%s', peerAddress(id, conn.remoteAddr), conn.outbound ? 'outbound' : 'inbound', typedReason(error))
-        this.events.emit('peer:rejected', { addr: conn.remoteAddr, outbound: conn.outbound, error })
-      }
-      throw error
-    }
-  }
-
-  #receive(peer: SwitchPeer, channelId: number, message: Uint8Array): void {
-    if (peer.stopped) return
-    const reactor = this.#registry.forChannel(channelId)
-    if (reactor === undefined) {
-      this.stopPeer(peer, new ProtocolError(`message on channel ${hex(channelId)} that no reactor owns`))
-      return
-    }
-    this.#metrics?.received(peer.id, channelId, message.length, message)
-    try {
-      reactor.receive({ channelId, src: peer, message })
-    } catch (err) {
-      this.#log.error('reactor %s failed on a message from %s: %s', reactor.name, peer.id, asError(err).message)
-      this.stopPeer(peer, asError(err))
-    }
-  }
-
-  #onConnClose(peer: SwitchPeer, error: Error | undefined): void {
-    if (this.#peers.get(peer.id) === peer) void this.#removals.remove(peer, error)
-    else void peer.stop(error ?? new ConnectionClosedError())
-  }
-
-  /** The last step of a removal (see PeerRemovals): out of the set, counted, logged, announced. */
-  #leave(peer: SwitchPeer, reason: Error | undefined): void {
-    if (!this.#peers.remove(peer)) return
-    this.#metrics?.peerRemoved(peer.id, peer.outbound)
-    this.#log('peer removed %s %s reason=%s', peerAddress(peer.id, peer.socketAddr), peer.outbound ? 'outbound' : 'inbound', typedReason(reason))
-    this.events.emit('peer:remove', { peer, reason })
   }
 }
