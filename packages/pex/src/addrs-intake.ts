@@ -1,7 +1,9 @@
-import { type AddrBook, type Logger, type NetAddress, netAddressProblem, netAddressString } from '@p2p/types'
+import { type AddrBook, type Logger, type NetAddress, netAddressProblem, netAddressString, nodeInfoAddressLiteral, type Peer } from '@p2p/types'
 import type { LivenessRecord } from './liveness.js'
 import { netAddressesFromProto, type ProtoNetAddress } from './messages.js'
+import { type MisbehaviourHost, misbehave } from './misbehaviour.js'
 import { addrRejectedReason, type PexAddrRejectedReason, type PexMetrics } from './pex-metrics.js'
+import type { PeerPexState } from './request-limiter.js'
 
 /** Where the addresses of a solicited answer go. */
 export interface AddrsIntake {
@@ -11,6 +13,26 @@ export interface AddrsIntake {
   readonly log: Logger
   readonly privatePeerIds: ReadonlySet<string>
   readonly seedMode: boolean
+}
+
+/**
+ * Go's `ReceiveAddrs`: a `PexAddrs` from `peer` with an invalid address, or one we did not ask
+ * for, is misbehaviour (stopped and banned); a solicited one ends the request and its addresses
+ * go to the book with the peer's self-reported address (else its socket's) as their source.
+ */
+export function receiveAddrs(host: AddrsIntake & MisbehaviourHost, peer: Peer, state: PeerPexState, wire: readonly ProtoNetAddress[]): void {
+  const checked = checkAddrs(wire)
+  if ('problem' in checked) {
+    misbehave(host, peer, state, 'pex-invalid-addr', checked.problem, checked.cause, true)
+    return
+  }
+  if (!state.outstanding) {
+    misbehave(host, peer, state, 'pex-unsolicited-addrs', `unsolicited PexAddrs from ${peer.id}`, undefined, true)
+    return
+  }
+  state.outstanding = false
+  const src = selfReportedAddress(peer, host.log) ?? peer.socketAddr
+  takeAddrs(host, checked.addrs, src, peer.id, host.sw().nodeInfo().id, Date.now())
 }
 
 /**
@@ -74,5 +96,15 @@ export function addToBook(book: AddrBook, log: Logger, addr: NetAddress, src: Ne
     // Unroutable, ours, banned, private, a full bucket: logged and skipped, never fatal.
     if (log.enabled) log('address %s not added: %s', netAddressString(addr), (err as Error).message)
     return addrRejectedReason(err)
+  }
+}
+
+/** The peer's self-reported listen address (Go `NodeInfo.NetAddress`), if it is an IP literal. */
+export function selfReportedAddress(peer: Peer, log: Logger): NetAddress | undefined {
+  try {
+    return nodeInfoAddressLiteral(peer.nodeInfo)
+  } catch (err) {
+    log('peer %s reports no usable address: %s', peer.id, (err as Error).message)
+    return undefined
   }
 }

@@ -1,6 +1,59 @@
-import type { AddrBook, NetAddress, NodeID } from '@p2p/types'
+import type { AddrBook, NetAddress, NodeID, Peer } from '@p2p/types'
 import type { LivenessRecord } from './liveness.js'
 import { encodePexAddrs, MAX_PEX_MESSAGE_SIZE, type ProtoNetAddress } from './messages.js'
+import { type MisbehaviourHost, misbehave } from './misbehaviour.js'
+import { sendPex } from './pex-send.js'
+import type { PeerPexState } from './request-limiter.js'
+
+/** What answering a `PexRequest` needs from the reactor. */
+export interface AnswerHost extends MisbehaviourHost {
+  readonly liveness: LivenessRecord
+}
+
+/**
+ * Go's handling of a `PexRequest` from `peer`: a seed answers an inbound peer once and hangs up;
+ * anyone else is answered if the request keeps Go's rate rule, else stopped and banned.
+ */
+export function answerRequest(host: AnswerHost, peer: Peer, state: PeerPexState): void {
+  const { config } = host
+  if (config.seedMode && !peer.outbound) {
+    // A seed answers an inbound peer once, then flushes and hangs up; later requests on the
+    // same connection are ignored, with no rate check.
+    if (state.seedAnswered) {
+      host.metrics.requestRefused('seed-answered')
+      return
+    }
+    state.seedAnswered = true
+    const sw = host.sw()
+    sendAnswer(host, peer, config.seedBiasTowardsNewPct)
+      .then(() => sw.stopPeerGracefully(peer))
+      .catch((err: unknown) => host.log('seed hang-up on %s failed: %s', peer.id, err))
+    return
+  }
+  const now = Date.now()
+  if (!state.received.tryRecord(now)) {
+    const since = now - state.received.last
+    host.metrics.requestRefused('too-soon')
+    misbehave(
+      host,
+      peer,
+      state,
+      'pex-request-flood',
+      `peer (${peer.id}) sent next PEX request too soon: ${since} ms after the last, minimum ${state.received.minIntervalMs} ms`,
+      undefined,
+      true
+    )
+    return
+  }
+  void sendAnswer(host, peer, undefined)
+}
+
+/** Sends `peer` a selection from the book; resolves once it is queued (or could not be). */
+function sendAnswer(host: AnswerHost, peer: Peer, bias: number | undefined): Promise<boolean> {
+  const c = host.config
+  const source = { book: host.book, liveness: host.liveness, seedMode: c.seedMode, maxAddrsPerMessage: c.maxAddrsPerMessage, privatePeerIds: c.privatePeerIds, random: c.random }
+  return sendPex(peer, answerBytes(source, peer.id, host.sw().nodeInfo().id, bias, Date.now()), 'addrs', host.metrics)
+}
 
 /** What an answer to a `PexRequest` is made from. */
 export interface AnswerSource {

@@ -5,11 +5,7 @@ import {
   type Envelope,
   type Logger,
   type Metrics,
-  MisbehaviourError,
-  type MisbehaviourKind,
-  type NetAddress,
   NotStartedError,
-  nodeInfoAddressLiteral,
   type Peer,
   type Reactor,
   type RepeatingTask,
@@ -17,20 +13,14 @@ import {
   type Startable,
   type SwitchFacade
 } from '@p2p/types'
-import { addToBook, type AddrsIntake, checkAddrs, takeAddrs } from './addrs-intake.js'
-import { answerBytes } from './answer.js'
+import { addToBook, type AddrsIntake, receiveAddrs, selfReportedAddress } from './addrs-intake.js'
+import { type AnswerHost, answerRequest } from './answer.js'
 import { LivenessRecord } from './liveness.js'
-import {
-  decodePexMessage,
-  encodePexRequest,
-  MAX_PEX_MESSAGE_SIZE,
-  PEX_CHANNEL,
-  pexMessageType,
-  type ProtoNetAddress
-} from './messages.js'
-import { PexMetrics, type PexMessageType } from './pex-metrics.js'
+import { decodePexMessage, MAX_PEX_MESSAGE_SIZE, PEX_CHANNEL, pexMessageType } from './messages.js'
+import { misbehave } from './misbehaviour.js'
+import { PexMetrics } from './pex-metrics.js'
 import { type PexConfig, seedCrawlOptions } from './pex-config.js'
-import { PeerPexState } from './request-limiter.js'
+import { askablePeers, askForAddrs, PeerPexState, type RequestHost } from './request-limiter.js'
 import { SeedCrawler } from './seed-crawler.js'
 
 export interface PexReactorComponents {
@@ -57,7 +47,8 @@ export class PexReactor implements Reactor, Startable {
   readonly #liveness: LivenessRecord
   readonly #crawler: SeedCrawler | undefined
   readonly #metrics: PexMetrics
-  readonly #intake: AddrsIntake
+  /** Built once: what taking addresses, answering and asking need from the reactor. */
+  readonly #host: AddrsIntake & AnswerHost & RequestHost
   #sw: SwitchFacade | undefined
   #controller: AbortController | undefined
   #task: RepeatingTask | undefined
@@ -74,13 +65,17 @@ export class PexReactor implements Reactor, Startable {
       maxEntries: config.maxLivenessEntries,
       maxReportersPerEntry: Math.max(8, config.minReporters * 2)
     })
-    this.#intake = {
+    this.#host = {
+      config,
       book: this.#book,
       liveness: this.#liveness,
       metrics: this.#metrics,
       log: this.#log,
       privatePeerIds: config.privatePeerIds,
-      seedMode: config.seedMode
+      seedMode: config.seedMode,
+      states: this.#peers,
+      state: (peer) => this.#state(peer),
+      sw: () => this.#switch()
     }
     if (config.seedMode && components.dialer !== undefined) {
       const dialer = components.dialer
@@ -177,7 +172,7 @@ export class PexReactor implements Reactor, Startable {
     }
     // An inbound peer is its own source; we do not ask it at once (Go trusts inbound peers less
     // and leaves them to the ensure tick).
-    const addr = this.#selfReported(peer)
+    const addr = selfReportedAddress(peer, this.#log)
     if (addr === undefined || this.#config.privatePeerIds.has(peer.id)) return
     // As for addresses in a PexAddrs: only what the book takes counts as a report (an
     // unspecified 0.0.0.0 listen address must not replace what a dial verified for this ID).
@@ -214,27 +209,7 @@ export class PexReactor implements Reactor, Startable {
    * enforces on us) would be broken. Returns true when a request was queued.
    */
   requestAddrs(peer: Peer): boolean {
-    if (peer.stopped ?? peer.signal.aborted) return false
-    const state = this.#state(peer)
-    if (state.outstanding || state.stopped) {
-      this.#metrics.requestSkipped(state.stopped ? 'stopped' : 'outstanding')
-      return false
-    }
-    const now = Date.now()
-    if (!state.sent.allows(now)) {
-      this.#metrics.requestSkipped('too-soon')
-      return false
-    }
-    state.outstanding = true
-    state.sent.record(now)
-    this.#send(peer, encodePexRequest(), 'request').then(
-      (queued) => {
-        // Not sent: nothing to wait for, so do not block the next request.
-        if (!queued && this.#peers.get(peer.id) === state) state.outstanding = false
-      },
-      () => {}
-    )
-    return true
+    return askForAddrs(this.#host, peer)
   }
 
   /**
@@ -244,13 +219,7 @@ export class PexReactor implements Reactor, Startable {
   ensurePeers(): void {
     if (!this.#book.needMoreAddrs()) return
     const now = Date.now()
-    const candidates = this.#switch()
-      .peers()
-      .list()
-      .filter((p) => {
-        const s = this.#peers.get(p.id)
-        return !(p.stopped ?? p.signal.aborted) && (s === undefined || (!s.outstanding && !s.stopped && s.sent.allows(now)))
-      })
+    const candidates = askablePeers(this.#switch().peers().list(), this.#peers, now)
     if (candidates.length === 0) return
     const peer = candidates[Math.floor(this.#config.random() * candidates.length)] as Peer
     this.#log('book needs addresses: asking %s', peer.id)
@@ -274,104 +243,14 @@ export class PexReactor implements Reactor, Startable {
     } catch (err) {
       this.#metrics.received('invalid')
       if (err instanceof Error && err.name === 'MessageTooLargeError') {
-        this.#misbehave(peer, state, 'pex-too-many-addrs', err.message, err, true)
+        misbehave(this.#host, peer, state, 'pex-too-many-addrs', err.message, err, true)
       } else {
-        this.#misbehave(peer, state, 'bad-message', `invalid PEX message: ${(err as Error).message}`, err, false)
+        misbehave(this.#host, peer, state, 'bad-message', `invalid PEX message: ${(err as Error).message}`, err, false)
       }
       return
     }
     this.#metrics.received(message.type)
-    if (message.type === 'request') this.#onRequest(peer, state)
-    else this.#onAddrs(peer, state, message.addrs)
-  }
-
-  #onRequest(peer: Peer, state: PeerPexState): void {
-    const { config } = this
-    if (config.seedMode && !peer.outbound) {
-      // A seed answers an inbound peer once, then flushes and hangs up; later requests on the
-      // same connection are ignored, with no rate check.
-      if (state.seedAnswered) {
-        this.#metrics.requestRefused('seed-answered')
-        return
-      }
-      state.seedAnswered = true
-      const sw = this.#switch()
-      this.#answer(peer, config.seedBiasTowardsNewPct)
-        .then(() => sw.stopPeerGracefully(peer))
-        .catch((err: unknown) => this.#log('seed hang-up on %s failed: %s', peer.id, err))
-      return
-    }
-    const now = Date.now()
-    if (!state.received.tryRecord(now)) {
-      const since = now - state.received.last
-      this.#metrics.requestRefused('too-soon')
-      this.#misbehave(
-        peer,
-        state,
-        'pex-request-flood',
-        `peer (${peer.id}) sent next PEX request too soon: ${since} ms after the last, minimum ${state.received.minIntervalMs} ms`,
-        undefined,
-        true
-      )
-      return
-    }
-    void this.#answer(peer, undefined)
-  }
-
-  /** Sends `peer` a selection from the book; resolves once it is queued (or could not be). */
-  #answer(peer: Peer, bias: number | undefined): Promise<boolean> {
-    const c = this.#config
-    const source = { book: this.#book, liveness: this.#liveness, seedMode: c.seedMode, maxAddrsPerMessage: c.maxAddrsPerMessage, privatePeerIds: c.privatePeerIds, random: c.random }
-    return this.#send(peer, answerBytes(source, peer.id, this.#switch().nodeInfo().id, bias, Date.now()), 'addrs')
-  }
-
-  #onAddrs(peer: Peer, state: PeerPexState, wire: readonly ProtoNetAddress[]): void {
-    const checked = checkAddrs(wire)
-    if ('problem' in checked) {
-      this.#misbehave(peer, state, 'pex-invalid-addr', checked.problem, checked.cause, true)
-      return
-    }
-    if (!state.outstanding) {
-      this.#misbehave(peer, state, 'pex-unsolicited-addrs', `unsolicited PexAddrs from ${peer.id}`, undefined, true)
-      return
-    }
-    state.outstanding = false
-    const src = this.#selfReported(peer) ?? peer.socketAddr
-    takeAddrs(this.#intake, checked.addrs, src, peer.id, this.#switch().nodeInfo().id, Date.now())
-  }
-
-  /** The peer's self-reported listen address (Go `NodeInfo.NetAddress`), if it is an IP literal. */
-  #selfReported(peer: Peer): NetAddress | undefined {
-    try {
-      return nodeInfoAddressLiteral(peer.nodeInfo)
-    } catch (err) {
-      this.#log('peer %s reports no usable address: %s', peer.id, (err as Error).message)
-      return undefined
-    }
-  }
-
-  #misbehave(peer: Peer, state: PeerPexState, kind: MisbehaviourKind, message: string, cause: unknown, ban: boolean): void {
-    state.stopped = true
-    this.#metrics.misbehaviour(kind)
-    this.#log('stopping %s: %s', peer.id, message)
-    const err = new MisbehaviourError(kind, message, cause === undefined ? undefined : { cause })
-    this.#switch().stopPeer(peer, err)
-    if (ban) this.#book.markBad(peer.socketAddr, this.#config.banMs)
-  }
-
-  /** Queues `message` at once if there is room, else waits (Go's blocking `Send`). */
-  #send(peer: Peer, message: Uint8Array, type: PexMessageType): Promise<boolean> {
-    if (peer.trySend(PEX_CHANNEL, message)) {
-      this.#metrics.sent(type)
-      return Promise.resolve(true)
-    }
-    return peer
-      .send(PEX_CHANNEL, message, { signal: peer.signal })
-      .catch(() => false)
-      .then((queued) => {
-        if (queued) this.#metrics.sent(type)
-        else this.#metrics.sendFailed(type)
-        return queued
-      })
+    if (message.type === 'request') answerRequest(this.#host, peer, state)
+    else receiveAddrs(this.#host, peer, state, message.addrs)
   }
 }

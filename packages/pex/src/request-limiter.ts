@@ -1,3 +1,8 @@
+import type { Peer } from '@p2p/types'
+import { encodePexRequest } from './messages.js'
+import type { PexMetrics } from './pex-metrics.js'
+import { sendPex } from './pex-send.js'
+
 /**
  * Go's rule for how often a peer may send `PexRequest` (`receiveRequest` in
  * `p2p/pex/pex_reactor.go`), measured against a real v0.34 node: the first request only creates
@@ -61,4 +66,49 @@ export class PeerPexState {
     this.received = new RequestClock(receiveIntervalMs)
     this.sent = new RequestClock(sendIntervalMs)
   }
+}
+
+/** What asking peers for addresses needs from the reactor. */
+export interface RequestHost {
+  readonly metrics: PexMetrics
+  /** The per-peer state by peer ID; a removed peer's is gone. */
+  readonly states: ReadonlyMap<string, PeerPexState>
+  /** The peer's state, made on first use. */
+  state(peer: Peer): PeerPexState
+}
+
+/**
+ * Sends `peer` a `PexRequest` unless one is outstanding, the peer was stopped for misbehaviour,
+ * or Go's rate rule (which the remote enforces on us) would be broken. True when one was queued.
+ */
+export function askForAddrs(host: RequestHost, peer: Peer): boolean {
+  if (peer.stopped ?? peer.signal.aborted) return false
+  const state = host.state(peer)
+  if (state.outstanding || state.stopped) {
+    host.metrics.requestSkipped(state.stopped ? 'stopped' : 'outstanding')
+    return false
+  }
+  const now = Date.now()
+  if (!state.sent.allows(now)) {
+    host.metrics.requestSkipped('too-soon')
+    return false
+  }
+  state.outstanding = true
+  state.sent.record(now)
+  sendPex(peer, encodePexRequest(), 'request', host.metrics).then(
+    (queued) => {
+      // Not sent: nothing to wait for, so do not block the next request.
+      if (!queued && host.states.get(peer.id) === state) state.outstanding = false
+    },
+    () => {}
+  )
+  return true
+}
+
+/** The peers of `peers` that may be asked at `now`: not stopped, no request outstanding, within the rate rule. */
+export function askablePeers(peers: readonly Peer[], states: ReadonlyMap<string, PeerPexState>, now: number): Peer[] {
+  return peers.filter((p) => {
+    const s = states.get(p.id)
+    return !(p.stopped ?? p.signal.aborted) && (s === undefined || (!s.outstanding && !s.stopped && s.sent.allows(now)))
+  })
 }
