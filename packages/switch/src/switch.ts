@@ -16,6 +16,7 @@ import {
   type PeerCounts,
   type PeerSet,
   type Reactor,
+  repeatingTask,
   type Switch,
   type SwitchEvents,
   type SwitchFacade,
@@ -31,7 +32,6 @@ import type { PeerStartContext } from './peer-start.js'
 import { MapPeerSet } from './peer-set.js'
 import { startReactors, stopReactor } from './reactor-lifecycle.js'
 import { ReactorRegistry } from './reactor-registry.js'
-import { repeatingTask } from './repeating-task.js'
 import { Reservations } from './reservations.js'
 import { asError } from './util.js'
 
@@ -152,7 +152,12 @@ export class P2PSwitch implements Switch {
     this.#running = true
     if (this.#metrics !== undefined) {
       const m = this.#metrics
-      repeatingTask(() => m.flush(this.#peers.list()), this.#init.metricsFlushIntervalMs, controller.signal)
+      // The flush calls the caller's metrics sink: a sink that throws is logged, never a crash.
+      repeatingTask(() => m.flush(this.#peers.list()), {
+        intervalMs: this.#init.metricsFlushIntervalMs,
+        signal: controller.signal,
+        onError: (err) => this.#log.error('metrics flush failed: %s', asError(err).message)
+      })
     }
     try {
       this.#c.addrBook?.addOurAddress(this.#c.transport.listenAddress())

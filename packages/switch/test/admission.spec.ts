@@ -760,6 +760,49 @@ describe('peers', () => {
   })
 })
 
+describe('a metrics sink that throws', () => {
+  it('a flush that throws is logged and the next flush still runs; no timer is left after stop', async () => {
+    vi.useFakeTimers()
+    try {
+      const errors: string[] = []
+      const log = Object.assign(() => {}, { error: (f: string, ...a: unknown[]) => errors.push(format(f, ...a)), trace: () => {}, enabled: true })
+      class Throwing extends MemoryMetrics {
+        failures = 0
+        override registerCounter(name: string) {
+          const c = super.registerCounter(name)
+          if (name !== 'cometbft_p2p_peer_receive_bytes_total') return c
+          return {
+            increment: (v?: number, labels?: Record<string, string>) => {
+              if (this.failures++ === 0) throw new Error('sink down')
+              c.increment(v, labels)
+            }
+          }
+        }
+      }
+      const metrics = new Throwing()
+      const transport = new FakeTransport()
+      transport.start()
+      const sw = p2pSwitch({ allowDuplicateIp: true, metricsFlushIntervalMs: 100 })({ transport, nodeInfo: () => ours.nodeInfo, metrics, logger: { forComponent: () => log } })
+      sw.addReactor(new RecordingReactor('rec', [0x20]))
+      await sw.start()
+      const conn = new FakeConnection(false)
+      await sw.addPeer(conn)
+      conn.deliver(0x20, new Uint8Array(10))
+      await vi.advanceTimersByTimeAsync(100)
+      expect(errors).toEqual(['metrics flush failed: sink down'])
+      conn.deliver(0x20, new Uint8Array(4))
+      await vi.advanceTimersByTimeAsync(100)
+      // what the failed flush could not hand over is kept: the next flush gives all 14 bytes
+      expect(metrics.get('cometbft_p2p_peer_receive_bytes_total', { chID: '0x20' })).toBe(14)
+      expect(sw.peers().size).toBe(1)
+      await sw.stop()
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe("Go's per-message-type series and MarkPeerAsGood", () => {
   /** Names its messages by their first byte, as PEX does by the Message's field tag. */
   class Typed extends RecordingReactor {
