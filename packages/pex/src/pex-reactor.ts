@@ -41,7 +41,6 @@ export class PexReactor implements Reactor, Startable {
   readonly [Symbol.toStringTag] = '@p2p/pex'
   readonly #config: PexConfig
   readonly #book: AddrBook
-  readonly #dialer: Dialer | undefined
   readonly #log: Logger
   readonly #peers = new Map<string, PeerPexState>()
   readonly #liveness: LivenessRecord
@@ -56,7 +55,6 @@ export class PexReactor implements Reactor, Startable {
   constructor(components: PexReactorComponents, config: PexConfig) {
     this.#config = config
     this.#book = components.addrBook
-    this.#dialer = components.dialer
     this.#log = components.log
     this.#metrics = new PexMetrics(components.metrics)
     this.#liveness = new LivenessRecord({
