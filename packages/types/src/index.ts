@@ -13,14 +13,18 @@
  * console.log(addr.id, addr.ip, addr.port)
  * ```
  */
+export * from './address-errors.js'
 export * from './addrbook.js'
 export * from './channel.js'
 export * from './connection.js'
+export * from './connection-errors.js'
 export * from './ed25519.js'
 export * from './errors.js'
 export * from './events.js'
 export * from './filters.js'
-export * from './ip.js'
+// by name: ip.ts also exports v4Offset, for ip-ranges.ts only
+export { formatIp, IPV4_LENGTH, IPV6_LENGTH, ipv4Bytes, ipv16Bytes, isIPv4, parseIp, parseIpWithZone, type ZonedIp } from './ip.js'
+export * from './ip-ranges.js'
 export * from './logger.js'
 export * from './metrics.js'
 export * from './net-address.js'
@@ -33,6 +37,7 @@ export * from './node-info-compatible.js'
 export * from './node-info-validate.js'
 export * from './node-key.js'
 export * from './peer.js'
+export * from './peer-errors.js'
 export * from './peer-manager.js'
 export * from './reactor.js'
 export * from './startable.js'

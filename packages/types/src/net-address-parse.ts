@@ -1,4 +1,5 @@
-import { AbortError, NetAddressError } from './errors.js'
+import { NetAddressError } from './address-errors.js'
+import { AbortError } from './errors.js'
 import { formatIp, IPV4_LENGTH, IPV6_LENGTH, parseIp, parseIpWithZone } from './ip.js'
 import type { NetAddress } from './net-address.js'
 import { defaultHostResolver, type HostResolver } from './net-address-resolve.js'

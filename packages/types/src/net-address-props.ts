@@ -1,5 +1,5 @@
+import { isIPv4, parseIp } from './ip.js'
 import {
-  isIPv4,
   isIPv4Broadcast,
   isLoopback,
   isRFC1918,
@@ -13,9 +13,8 @@ import {
   isRFC6052,
   isRFC6145,
   isUnspecified,
-  isZero4,
-  parseIp
-} from './ip.js'
+  isZero4
+} from './ip-ranges.js'
 import type { NetAddress } from './net-address.js'
 import { nodeIdProblem } from './node-id.js'
 

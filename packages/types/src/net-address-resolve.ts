@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises'
-import { AbortError, NetAddressError } from './errors.js'
+import { NetAddressError } from './address-errors.js'
+import { AbortError } from './errors.js'
 import type { AbortOptions } from './startable.js'
 
 /** Resolves a host name to IP addresses in text form, best first (as Go's `net.LookupIP`). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { InvalidNodeIdError } from './errors.js'
+import { InvalidNodeIdError } from './address-errors.js'
 
 /**
  * A node's identity: lowercase hex of the first 20 bytes of SHA-256 of its ed25519 public key

@@ -1,4 +1,4 @@
-import { NodeInfoError } from './errors.js'
+import { NodeInfoError } from './connection-errors.js'
 import type { NodeInfo } from './node-info.js'
 
 /** Channels as Go prints `HexBytes` (`%X`, uppercase hex). */

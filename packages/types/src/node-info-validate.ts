@@ -1,4 +1,5 @@
-import { type NetAddressError, NodeInfoError, type NodeInfoField } from './errors.js'
+import type { NetAddressError } from './address-errors.js'
+import { NodeInfoError, type NodeInfoField } from './connection-errors.js'
 import type { NetAddress } from './net-address.js'
 import { idAddressString, literalAddress, type ParseNetAddressOptions, parseNetAddress, portOf, splitIdAddress } from './net-address-parse.js'
 import { isDomainName } from './net-address-resolve.js'

@@ -1,4 +1,4 @@
-import { MessageTooLargeError } from '../errors.js'
+import { MessageTooLargeError } from '../connection-errors.js'
 import { decodeUvarint, encodeUvarintInto, MAX_UVARINT_LENGTH, uvarintLength } from './varint.js'
 
 /** Prefixes `message` with its uvarint length (Go's `protoio.NewDelimitedWriter`). */

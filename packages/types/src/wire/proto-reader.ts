@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js'
+import { ProtocolError } from '../connection-errors.js'
 
 /** Protobuf wire type 0: a varint (int32/64, uint32/64, bool, enum). */
 export const WIRE_VARINT = 0

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js'
+import { ProtocolError } from '../connection-errors.js'
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_START_GROUP, WIRE_VARINT } from './proto-reader.js'
 import { encodeUvarintInto, uvarintLength } from './varint.js'
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, ProtocolError } from '../errors.js'
+import { ProtocolError } from '../connection-errors.js'
+import { InvalidArgumentError } from '../errors.js'
 
 /** Longest encoding of a 64-bit unsigned varint (Go's `binary.MaxVarintLen64`). */
 export const MAX_UVARINT_LENGTH = 10
