@@ -6,7 +6,6 @@ import {
   type AddrBookErrorReason,
   type Logger,
   type NetAddress,
-  type NodeID,
   isRoutableIp,
   isValidIp,
   netAddressString,
@@ -15,34 +14,21 @@ import {
   type Startable,
   withoutStack
 } from '@p2p/types'
+import { BadPeers } from './bad-peers.js'
 import { BucketHasher } from './bucket-hash.js'
 import { BucketTable } from './bucket-table.js'
-import { BUCKET_TYPE_NEW, BUCKET_TYPE_OLD, MAX_NEW_BUCKETS_PER_ADDRESS, NEED_ADDRESS_THRESHOLD } from './constants.js'
+import { MAX_NEW_BUCKETS_PER_ADDRESS, NEED_ADDRESS_THRESHOLD } from './constants.js'
 import { canonicalAddress, withCanonicalIp } from './canonical.js'
 import { groupKey, groupKeyOfIp, SourceCache } from './group-key.js'
-import { KnownAddress } from './known-address.js'
+import { KnownAddress, type KnownAddressInfo, knownAddressInfo } from './known-address.js'
 import { BookLifecycle, type ResolvedOptions } from './lifecycle.js'
+import { moveToOld } from './move-to-old.js'
 import { pickAddress, selectUniform, selectWithBias } from './selection.js'
-
-/** A read-only view of one entry, for inspection and tests. */
-export interface KnownAddressInfo {
-  readonly addr: NetAddress
-  readonly src: NetAddress
-  readonly bucketType: 'new' | 'old'
-  readonly buckets: readonly number[]
-  readonly attempts: number
-  readonly lastAttempt: number
-  readonly lastSuccess: number
-  readonly lastBanTime: number
-}
 
 /** JavaScript callers can pass anything; this keeps a malformed object from reaching the IP parser. */
 function isAddressShaped(a: NetAddress): boolean {
   return typeof a === 'object' && typeof a.id === 'string' && typeof a.ip === 'string' && Number.isInteger(a.port)
 }
-
-/** Most bans remembered at once; past it the ban that ends soonest is forgotten. */
-const MAX_BANNED = 20_000
 
 /**
  * The bucketed address book of CometBFT v0.34 (Go `p2p/pex/addrbook.go`): 256 new and 64 old
@@ -52,7 +38,7 @@ const MAX_BANNED = 20_000
 export class BucketedAddrBook implements AddrBook, Startable {
   readonly [Symbol.toStringTag] = '@p2p/addrbook'
   /** @internal */ readonly table = new BucketTable()
-  /** @internal */ readonly badPeers = new Map<NodeID, KnownAddress>()
+  /** @internal */ readonly badPeers = new BadPeers()
   private readonly ourAddrs = new Set<string>()
   private readonly privateIds: Set<string>
   /** @internal */ hasher: BucketHasher
@@ -60,7 +46,6 @@ export class BucketedAddrBook implements AddrBook, Startable {
   private readonly random: () => number
   private readonly now: () => number
   private readonly log: Logger
-  private nextBanExpiry = Number.POSITIVE_INFINITY
   private readonly lifecycle: BookLifecycle
   private readonly sources: SourceCache
 
@@ -197,7 +182,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
     const ka = this.table.lookup.get(addr.id)
     if (ka === undefined) return
     ka.markGood(this.now())
-    if (ka.isNew() && ka.buckets.length > 0) this.moveToOld(ka)
+    if (ka.isNew() && ka.buckets.length > 0) moveToOld(this, ka, this.now, this.log)
     this.lifecycle.changed()
   }
 
@@ -216,13 +201,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
     const ka = this.table.lookup.get(addr.id)
     if (ka === undefined) return
     if (!this.badPeers.has(ka.id)) {
-      ka.ban(this.now(), Number.isNaN(banMs) ? 0 : banMs)
-      if (this.badPeers.size >= MAX_BANNED) this.forgetSoonestBan()
-      this.badPeers.set(ka.id, ka)
-      if (ka.lastBanTime < this.nextBanExpiry) {
-        this.nextBanExpiry = ka.lastBanTime
-        this.lifecycle.banScheduleChanged()
-      }
+      if (this.badPeers.add(ka, this.now(), banMs)) this.lifecycle.banScheduleChanged()
     }
     this.table.removeFromAll(ka)
     this.lifecycle.changed()
@@ -230,23 +209,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
 
   /** Go `ReinstateBadPeers`: every entry whose ban is over goes back to a new bucket. Returns how many. */
   reinstateBadPeers(): number {
-    const now = this.now()
-    let reinstated = 0
-    let next = Number.POSITIVE_INFINITY
-    for (const [id, ka] of this.badPeers) {
-      if (ka.isBanned(now)) {
-        next = Math.min(next, ka.lastBanTime)
-        continue
-      }
-      this.badPeers.delete(id)
-      if (this.table.lookup.has(id)) continue
-      // Go leaves a banned old entry typed old, so it cannot re-enter a new bucket and is lost.
-      ka.bucketType = BUCKET_TYPE_NEW
-      ka.clearBuckets()
-      this.table.addToNew(ka, this.newBucketFor(ka.addr, ka.src), now)
-      reinstated++
-    }
-    this.nextBanExpiry = next
+    const reinstated = this.badPeers.reinstate(this, this.now())
     if (reinstated > 0) this.lifecycle.changed()
     return reinstated
   }
@@ -293,16 +256,7 @@ export class BucketedAddrBook implements AddrBook, Startable {
 
   /** A snapshot of every entry with its buckets and counters. */
   knownAddresses(): KnownAddressInfo[] {
-    return Array.from(this.table.lookup.values(), (ka) => ({
-      addr: ka.addr,
-      src: ka.src,
-      bucketType: ka.bucketType === BUCKET_TYPE_OLD ? 'old' : 'new',
-      buckets: [...ka.buckets],
-      attempts: ka.attempts,
-      lastAttempt: ka.lastAttempt,
-      lastSuccess: ka.lastSuccess,
-      lastBanTime: ka.lastBanTime
-    }))
+    return Array.from(this.table.lookup.values(), knownAddressInfo)
   }
 
   /** Go `calcNewBucket(addr, src)` under this book's keys. */
@@ -317,32 +271,12 @@ export class BucketedAddrBook implements AddrBook, Startable {
 
   /** @internal Reinstates expired bans when one is due; cheap otherwise. */
   maybeReinstate(): void {
-    if (this.nextBanExpiry <= this.now()) this.reinstateBadPeers()
+    if (this.badPeers.nextExpiry <= this.now()) this.reinstateBadPeers()
   }
 
   /** @internal When the next ban ends (epoch ms), or Infinity. */
   get nextBanEnd(): number {
-    return this.nextBanExpiry
-  }
-
-  private moveToOld(ka: KnownAddress): void {
-    this.table.removeFromAll(ka)
-    ka.bucketType = BUCKET_TYPE_OLD
-    const index = this.oldBucketFor(ka.addr)
-    if (this.table.addToOld(ka, index)) return
-    const oldest = this.table.pickOldest(BUCKET_TYPE_OLD, index)
-    if (oldest !== undefined) {
-      this.table.removeFromBucket(oldest, BUCKET_TYPE_OLD, index)
-      oldest.bucketType = BUCKET_TYPE_NEW
-      this.table.addToNew(oldest, this.newBucketFor(oldest.addr, oldest.src), this.now())
-    }
-    if (!this.table.addToOld(ka, index)) this.log.error('could not add %s to old bucket %d', ka.key, index)
-  }
-
-  private forgetSoonestBan(): void {
-    let soonest: KnownAddress | undefined
-    for (const ka of this.badPeers.values()) if (soonest === undefined || ka.lastBanTime < soonest.lastBanTime) soonest = ka
-    if (soonest !== undefined) this.badPeers.delete(soonest.id)
+    return this.badPeers.nextExpiry
   }
 
   /** A uniform integer in [0, n). */

@@ -3,9 +3,9 @@ import type { BucketHasher } from './bucket-hash.js'
 import type { BucketTable } from './bucket-table.js'
 
 /**
- * What the lifecycle (load, save, ban timer) and the restore of a saved file need of the book:
- * a narrow view, so that neither imports the book class (no `addrbook → lifecycle → restore →
- * addrbook` import circle).
+ * What the lifecycle (load, save, ban timer), the restore of a saved file, the ban list and
+ * `moveToOld` need of the book: a narrow view, so that none imports the book class (no
+ * `addrbook → lifecycle → restore → addrbook` import circle).
  */
 export interface BookState {
   readonly key: string

@@ -34,12 +34,13 @@ import { BucketedAddrBook } from './addrbook.js'
 import type { CorruptFilePolicy } from './book-file.js'
 import { BOOK_KEY_HEX_LENGTH, DUMP_ADDRESS_INTERVAL_MS, HASH_KEY_BYTES } from './constants.js'
 
-export { BucketedAddrBook, type KnownAddressInfo } from './addrbook.js'
+export { BucketedAddrBook } from './addrbook.js'
 export type { CorruptFilePolicy } from './book-file.js'
 /** Go's `p2p/pex/params.go` (v0.34.35): the geometry and thresholds of the address book. */
 export * as constants from './constants.js'
 export { groupKey } from './group-key.js'
 export { HighwayHash64 } from './highwayhash.js'
+export type { KnownAddressInfo } from './known-address.js'
 
 /** Options of {@link addrBook}; every field has Go's default. */
 export interface AddrBookInit {

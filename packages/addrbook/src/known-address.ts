@@ -20,6 +20,18 @@ export function oneBucket(b: number): readonly number[] {
   return ONE_BUCKET[b] ?? [b]
 }
 
+/** A read-only view of one entry, for inspection and tests. */
+export interface KnownAddressInfo {
+  readonly addr: NetAddress
+  readonly src: NetAddress
+  readonly bucketType: 'new' | 'old'
+  readonly buckets: readonly number[]
+  readonly attempts: number
+  readonly lastAttempt: number
+  readonly lastSuccess: number
+  readonly lastBanTime: number
+}
+
 /**
  * One entry of the book (Go `knownAddress`); times are epoch milliseconds. Kept small: a full
  * book holds 20,000 of them. No per-entry key string (buckets hold the entries themselves), the
@@ -126,5 +138,19 @@ export class KnownAddress {
     if (this.lastSuccess === GO_ZERO_TIME_MS && this.attempts >= NUM_RETRIES) return true
     if (this.lastSuccess < now - MIN_BAD_DAYS * DAY_MS && this.attempts >= MAX_FAILURES) return true
     return false
+  }
+}
+
+/** The {@link KnownAddressInfo} of `ka`: a snapshot, with a copy of its bucket list. */
+export function knownAddressInfo(ka: KnownAddress): KnownAddressInfo {
+  return {
+    addr: ka.addr,
+    src: ka.src,
+    bucketType: ka.bucketType === BUCKET_TYPE_OLD ? 'old' : 'new',
+    buckets: [...ka.buckets],
+    attempts: ka.attempts,
+    lastAttempt: ka.lastAttempt,
+    lastSuccess: ka.lastSuccess,
+    lastBanTime: ka.lastBanTime
   }
 }
