@@ -1,7 +1,12 @@
+import { RUNNING } from './connection-state.js'
+import type { MConnection } from './mconnection.js'
+import { PING_PACKET, PONG_PACKET } from './packet-codec.js'
+
 /**
  * Ping / pong timing (Go's `pingTimer` and `pongTimer`): every `pingIntervalMs` ms `sendPing` runs
  * and a `pongTimeoutMs` timer starts; any pong stops it, and if it fires `onTimeout` runs. Pings
- * answered, unsolicited pongs and pong floods are the connection's business, not this class's.
+ * answered, unsolicited pongs and pong floods are the connection's business, not this class's
+ * (the connection's side is {@link sendPing} and {@link queuePong} below, and its receive path).
  *
  * A repeating task of its own rather than the shared `repeatingTask`: one per connection, and
  * that one's AbortController, abort listener and abort event cost ≈ 15 % of an MConnection's
@@ -57,4 +62,28 @@ export class KeepAlive {
     if (this.pongTimer !== undefined) clearTimeout(this.pongTimer)
     this.pingTimer = this.pongTimer = undefined
   }
+}
+
+// ---- the connection's side: sending a ping, answering one (its state is on the MConnection) ----
+
+/** The keep-alive's `sendPing` for `conn`: written at once, ahead of queued messages. */
+export function sendPing(conn: MConnection): void {
+  conn.sendPath().writeControl(PING_PACKET)
+  const control = conn.control
+  if (control !== undefined && conn.ctx.metrics !== undefined) {
+    control.pingsSent++
+    control.flush(conn.ctx.metrics)
+  }
+}
+
+/** Answers pings; pings arriving before the pong is written share it (Go's 1-slot channel). */
+export function queuePong(conn: MConnection): void {
+  if (conn.pongPending) return
+  conn.pongPending = true
+  queueMicrotask(() => {
+    conn.pongPending = false
+    if (conn.state !== RUNNING) return
+    conn.sendPath().writeControl(PONG_PACKET)
+    if (conn.control !== undefined) conn.control.pongsSent++
+  })
 }

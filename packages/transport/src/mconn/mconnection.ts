@@ -4,33 +4,24 @@ import {
   type ChannelDescriptor,
   type CloseOptions,
   type ConnectionHandlers,
-  ConnectionClosedError,
   type ConnectionStatus,
   InvalidArgumentError,
-  MessageTooLargeError,
-  ProtocolError,
-  TimeoutError,
-  withoutStack
+  TimeoutError
 } from '@p2p/types'
 import type { ByteStream } from '../byte-stream.js'
 import type { HandedOver } from '../stream/handover-stream.js'
 import { Channel, type SendWaiter } from './channel.js'
 import type { ChannelLayout } from './channel-layout.js'
+import { CLOSED, FLUSHING, NEW, RUNNING } from './connection-state.js'
 import { MConnectionContext } from './context.js'
-import { asConnectionError, asProtocolError } from './errors.js'
-import { FlowRate, isUnlimitedRate } from './flow-rate.js'
-import { KeepAlive } from './keepalive.js'
-import { ControlTally, RECV } from './metrics.js'
+import { type FlowRate, isUnlimitedRate } from './flow-rate.js'
+import { KeepAlive, sendPing } from './keepalive.js'
+import { ControlTally } from './metrics.js'
 import type { MConnectionInit, ResolvedMConnectionOptions } from './options.js'
-import { PACKET_MSG, PACKET_PING, PING_PACKET, PONG_PACKET, PacketView } from './packet-codec.js'
-import { PacketReader } from './packet-reader.js'
-import { SendLoop } from './send-loop.js'
-import { INITIAL_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE } from './write-buffer.js'
-
-const NEW = 0
-const RUNNING = 1
-const FLUSHING = 2
-const CLOSED = 3
+import type { PacketView } from './packet-codec.js'
+import type { PacketReader } from './packet-reader.js'
+import { receiveData, receiveEnd } from './receive-path.js'
+import { connectionSendLoop, type SendLoop } from './send-loop.js'
 
 /**
  * Go's `MConnection`: multiplexes prioritised channels over one {@link ByteStream} as
@@ -46,34 +37,37 @@ const CLOSED = 3
  * keep-alive is one timer. A connection that closes without traffic never builds them.
  */
 export class MConnection {
-  private stream: ByteStream
-  private readonly ctx: MConnectionContext
-  private readonly opts: ResolvedMConnectionOptions
-  private readonly layout: ChannelLayout
-  private readonly channels: Channel[]
+  // Members marked internal are what the receive path (receive-path.ts), the pings and pongs
+  // (keepalive.ts) and the building of the send path (send-loop.ts) use: plain functions taking
+  // the connection, so that the split costs no object or closure per connection.
+  /** @internal */ stream: ByteStream
+  /** @internal */ readonly ctx: MConnectionContext
+  /** @internal */ readonly opts: ResolvedMConnectionOptions
+  /** @internal */ readonly layout: ChannelLayout
+  /** @internal */ readonly channels: Channel[]
   /** The send path, built by the first write (a message, a ping or a pong). */
   private sender: SendLoop | undefined
-  /** The receive path, built by the first bytes. */
-  private reader: PacketReader | undefined
-  private view: PacketView | undefined
-  private keepAlive: KeepAlive | undefined
-  private recvMonitor: FlowRate | undefined
-  private readonly recvLimited: boolean
-  /** Pings and pongs not yet handed to the metrics sink (only with metrics). */
-  private control: ControlTally | undefined
+  /** @internal The receive path, built by the first bytes. */
+  reader: PacketReader | undefined
+  /** @internal */ view: PacketView | undefined
+  /** @internal */ keepAlive: KeepAlive | undefined
+  /** @internal */ recvMonitor: FlowRate | undefined
+  /** @internal */ readonly recvLimited: boolean
+  /** @internal Pings and pongs not yet handed to the metrics sink (only with metrics). */
+  control: ControlTally | undefined
 
-  private state = NEW
-  private handlers: ConnectionHandlers | undefined
+  /** @internal */ state = NEW
+  /** @internal */ handlers: ConnectionHandlers | undefined
   private readonly createdAt = Date.now()
-  private startedAt = 0
-  private bytesReceived = 0
-  private pongPending = false
-  private recvPaused = false
-  private recvRateTimer: ReturnType<typeof setTimeout> | undefined
-  /** The stream ended; reported once what it delivered before is processed. */
-  private remoteEnd: { error: Error | undefined } | undefined
+  /** @internal */ startedAt = 0
+  /** @internal */ bytesReceived = 0
+  /** @internal */ pongPending = false
+  /** @internal */ recvPaused = false
+  /** @internal */ recvRateTimer: ReturnType<typeof setTimeout> | undefined
+  /** @internal The stream ended; reported once what it delivered before is processed. */
+  remoteEnd: { error: Error | undefined } | undefined
   private flushStopTimer: ReturnType<typeof setTimeout> | undefined
-  private flushStopReason: Error | undefined
+  /** @internal */ flushStopReason: Error | undefined
   private closed: Promise<void> | undefined
   private resolveClosed: (() => void) | undefined
 
@@ -107,14 +101,14 @@ export class MConnection {
     this.keepAlive = new KeepAlive(
       this.opts.pingIntervalMs,
       this.opts.pongTimeoutMs,
-      () => this.sendPing(),
+      () => sendPing(this),
       () => this.stop(new TimeoutError('pong', this.opts.pongTimeoutMs, 'pong timeout'))
     )
     this.keepAlive.start()
     const stream = this.stream
     stream.start({
-      onData: (chunk, wireBytes) => this.onData(chunk, wireBytes),
-      onEnd: (error) => this.onEnd(error)
+      onData: (chunk, wireBytes) => receiveData(this, chunk, wireBytes),
+      onEnd: (error) => receiveEnd(this, error)
     })
     // A stream that only stood in front of another until now (the upgrade's HandoverStream)
     // steps aside: from here on we talk to the one behind it.
@@ -128,27 +122,10 @@ export class MConnection {
     return index === undefined || index < 0 ? undefined : this.channels[index]
   }
 
-  /** The send path, built on first use. */
-  private sendPath(): SendLoop {
+  /** @internal The send path, built on first use. */
+  sendPath(): SendLoop {
     let sender = this.sender
-    if (sender === undefined) {
-      const o = this.opts
-      const maxDelimitedSize = this.layout.maxDelimitedSize
-      this.sender = sender = new SendLoop({
-        channels: this.channels,
-        stream: this.stream,
-        sendRate: o.sendRate,
-        maxDelimitedSize,
-        flushThrottleMs: o.flushThrottleMs,
-        stallTimeoutMs: o.stallTimeoutMs,
-        bufferSize: Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
-        initialBufferSize: Math.max(INITIAL_WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
-        now: o.now,
-        startedAt: this.startedAt,
-        metrics: this.ctx.metrics,
-        onFailure: (err) => this.stop(err)
-      })
-    }
+    if (sender === undefined) this.sender = sender = connectionSendLoop(this)
     return sender
   }
 
@@ -274,149 +251,14 @@ export class MConnection {
     )
   }
 
-  // ---- keep-alive ----------------------------------------------------------------------------
-
-  private sendPing(): void {
-    this.sendPath().writeControl(PING_PACKET)
-    const control = this.control
-    if (control !== undefined && this.ctx.metrics !== undefined) {
-      control.pingsSent++
-      control.flush(this.ctx.metrics)
-    }
-  }
-
-  /** Answers pings; pings arriving before the pong is written share it (Go's 1-slot channel). */
-  private queuePong(): void {
-    if (this.pongPending) return
-    this.pongPending = true
-    queueMicrotask(() => {
-      this.pongPending = false
-      if (this.state !== RUNNING) return
-      this.sendPath().writeControl(PONG_PACKET)
-      if (this.control !== undefined) this.control.pongsSent++
-    })
-  }
-
-  // ---- receive path --------------------------------------------------------------------------
-
-  private onData(chunk: Uint8Array, wireBytes: number | undefined): void {
-    if (this.state !== RUNNING) return
-    this.bytesReceived += chunk.length
-    // Packets are charged as they are read; the framing around them (a 1044-byte frame may carry
-    // a 3-byte ping) is charged on arrival, so a flood of near-empty frames is limited too.
-    if (this.recvLimited && wireBytes !== undefined && wireBytes > chunk.length) this.recvLimiter().update(wireBytes - chunk.length)
-    let reader = this.reader
-    if (reader === undefined) {
-      this.reader = reader = new PacketReader(this.layout.maxRecvPacketSize)
-      this.view = new PacketView()
-    }
-    reader.push(chunk)
-    if (this.recvRateTimer === undefined) this.processReceived()
-  }
-
-  private recvLimiter(): FlowRate {
-    if (this.recvMonitor === undefined) this.recvMonitor = new FlowRate(this.opts.now, this.opts.recvRate)
-    return this.recvMonitor
-  }
-
-  private onEnd(error: Error | undefined): void {
-    if (this.state === CLOSED || this.remoteEnd !== undefined) return
-    this.remoteEnd = { error }
-    if (this.state === FLUSHING) {
-      this.stop(this.flushStopReason)
-      return
-    }
-    // Deliver what arrived before the end (a seed's reply precedes its hang-up).
-    if (this.recvRateTimer === undefined) this.processReceived()
-  }
-
-  private processReceived(): void {
-    const reader = this.reader
-    if (reader !== undefined && !this.readPackets(reader, this.view as PacketView)) return
-    if (this.state !== RUNNING) return
-    if (this.recvPaused) {
-      this.recvPaused = false
-      this.stream.resume()
-    }
-    if (this.remoteEnd !== undefined) {
-      const { error } = this.remoteEnd
-      // The peer hanging up is routine: no stack is captured for it.
-      if (error === undefined) this.stop(withoutStack(() => new ConnectionClosedError('connection closed by peer')))
-      else this.stop(asConnectionError(error, error.message))
-    }
-  }
-
-  /** Reads and handles packets; false when it paused for the rate limiter or stopped. */
-  private readPackets(reader: PacketReader, view: PacketView): boolean {
-    while (this.state === RUNNING) {
-      if (this.recvLimited) {
-        // Go checks the limiter before reading each packet; pausing the stream pushes back on TCP.
-        const wait = this.recvLimiter().delay(this.opts.recvRate)
-        if (wait > 0) {
-          if (!this.recvPaused) {
-            this.recvPaused = true
-            this.stream.pause()
-          }
-          this.ctx.metrics?.rateLimited.increment(wait / 1000, RECV)
-          this.recvRateTimer = setTimeout(() => {
-            this.recvRateTimer = undefined
-            this.processReceived()
-          }, wait)
-          return false
-        }
-      }
-      let size: number
-      try {
-        size = reader.next(view)
-      } catch (err) {
-        this.stop(asProtocolError(err))
-        return false
-      }
-      if (size === 0) break
-      if (this.recvLimited) this.recvLimiter().update(size)
-      if (view.kind === PACKET_MSG) this.receiveMsg(view, reader)
-      else if (view.kind === PACKET_PING) {
-        if (this.control !== undefined) this.control.pingsReceived++
-        this.queuePong()
-      } else {
-        if (this.control !== undefined) this.control.pongsReceived++
-        this.keepAlive?.pongReceived()
-      }
-    }
-    return true
-  }
-
-  private receiveMsg(view: PacketView, reader: PacketReader): void {
-    const id = view.channelId
-    const index = id >= 0 && id <= 0xff ? (this.layout.indexById[id] as number) : -1
-    if (index < 0) {
-      const hex = id < 0 ? `-${(-id).toString(16)}` : id.toString(16)
-      this.stop(new ProtocolError(`unknown channel ${hex.toUpperCase()}`))
-      return
-    }
-    const channel = this.channels[index] as Channel
-    const limit = this.layout.maxRecvPacket[index] as number
-    if (reader.packetLength > limit) {
-      this.stop(new MessageTooLargeError(reader.packetLength, limit))
-      return
-    }
-    let message: Uint8Array | undefined
-    try {
-      message = channel.receive(reader.buffer, view.dataStart, view.dataEnd, view.eof, reader.fromScratch)
-      if (message !== undefined) (this.handlers as ConnectionHandlers).onReceive(id, message)
-    } catch (err) {
-      this.stop(asProtocolError(err))
-    }
-  }
-
   // ---- shutdown ------------------------------------------------------------------------------
 
   private settleWaiters(): void {
     for (const ch of this.channels) for (const waiter of ch.clearWaiters()) waiter.settle(false)
   }
 
-  /** Stops everything once; reports `error` (or a clean close) to `onClose`. */
-  private stop(error: Error | undefined): void {
+  /** @internal Stops everything once; reports `error` (or a clean close) to `onClose`. */
+  stop(error: Error | undefined): void {
     if (this.state === CLOSED) return
     const wasStarted = this.state !== NEW
     this.state = CLOSED

@@ -2,9 +2,10 @@ import type { ByteStream } from '../byte-stream.js'
 import type { Channel } from './channel.js'
 import { asConnectionError } from './errors.js'
 import { FlowRate, isUnlimitedRate } from './flow-rate.js'
+import type { MConnection } from './mconnection.js'
 import { type MConnectionMetrics, SEND } from './metrics.js'
 import { decayRecentlySent, pickChannel, RECENTLY_SENT_DECAY_PERIOD_MS } from './send-scheduler.js'
-import { WriteBuffer, type WriteBufferListener } from './write-buffer.js'
+import { INITIAL_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE, WriteBuffer, type WriteBufferListener } from './write-buffer.js'
 
 /** Go's `numBatchPacketMsgs`: packets written per rate-limiter check. */
 export const PACKETS_PER_BATCH = 10
@@ -213,4 +214,27 @@ export class SendLoop implements Sender, WriteBufferListener {
     this.init.metrics?.sendBlocked.increment((this.init.now() - this.blockedSince) / 1000)
     this.blockedSince = -1
   }
+}
+
+/**
+ * The send path of `conn`, built by its first write (a message, a ping or a pong): its options,
+ * and a batch buffer with room for two of its largest packets. A failure stops the connection.
+ */
+export function connectionSendLoop(conn: MConnection): SendLoop {
+  const o = conn.opts
+  const maxDelimitedSize = conn.layout.maxDelimitedSize
+  return new SendLoop({
+    channels: conn.channels,
+    stream: conn.stream,
+    sendRate: o.sendRate,
+    maxDelimitedSize,
+    flushThrottleMs: o.flushThrottleMs,
+    stallTimeoutMs: o.stallTimeoutMs,
+    bufferSize: Math.max(WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
+    initialBufferSize: Math.max(INITIAL_WRITE_BUFFER_SIZE, 2 * maxDelimitedSize),
+    now: o.now,
+    startedAt: conn.startedAt,
+    metrics: conn.ctx.metrics,
+    onFailure: (err) => conn.stop(err)
+  })
 }
