@@ -27,7 +27,8 @@ import { type MConnectionInit, mconnection } from './mconn/index.js'
 import type { MultiplexerFactory } from './peer-connection.js'
 import { runSecretHandshake } from './secret/handshake.js'
 import type { SecretHandshakeOptions } from './secret/index.js'
-import { TcpTransport, type TcpTransportComponents, type TcpTransportInit } from './tcp/tcp-transport.js'
+import type { TcpTransportComponents, TcpTransportInit } from './tcp/options.js'
+import { TcpTransport } from './tcp/tcp-transport.js'
 import type { SecureUpgrader } from './upgrade.js'
 
 export type { ByteStream, ByteStreamHandlers } from './byte-stream.js'
@@ -62,7 +63,8 @@ export {
 } from './secret/index.js'
 export { HandoverStream } from './stream/handover-stream.js'
 export { type IterateOptions, iterateByteStream } from './stream/iterate.js'
-export { TCP_TRANSPORT_DEFAULTS, TcpTransport, type TcpTransportComponents, type TcpTransportInit } from './tcp/tcp-transport.js'
+export { TCP_TRANSPORT_DEFAULTS, type TcpTransportComponents, type TcpTransportInit } from './tcp/options.js'
+export { TcpTransport } from './tcp/tcp-transport.js'
 export type { SecureStream, SecureUpgrader, SecureUpgraderOptions } from './upgrade.js'
 
 /** Options shared by both transports for the layers they run. */
