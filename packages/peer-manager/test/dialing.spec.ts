@@ -1,26 +1,11 @@
 import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import { AuthFailureError, DialError, type NetAddress, NodeInfoError, RejectedError } from '@p2p/types'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DialHistory } from '../src/dial-history.js'
 import { peerManager } from '../src/index.js'
-import { bookWith, candidateAddress, entry, type Rig, rejection, rig } from './helpers.js'
+import { bookWith, candidateAddress, entry, rejection, rigsOnFakeTimers } from './helpers.js'
 
-const rigs: Rig[] = []
-function open(...args: Parameters<typeof rig>): Rig {
-  const r = rig(...args)
-  rigs.push(r)
-  return r
-}
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.manager.stop()
-  expect(vi.getTimerCount()).toBe(0)
-  vi.useRealTimers()
-})
+const { open, track } = rigsOnFakeTimers()
 
 describe('dial back-off (Go dialPeer)', () => {
   it('TestPEXReactorDialPeer: a failed dial counts, an early redial is skipped, after 3 s it is tried again', async () => {
@@ -287,7 +272,7 @@ describe('metrics', () => {
     const sw = new FakeSwitch()
     sw.reachable(ok)
     const m = peerManager({ maxOutboundPeers: 0 })({ switch: sw, addrBook: bookWith(), metrics })
-    rigs.push({ sw, book: bookWith(), manager: m })
+    track({ sw, book: bookWith(), manager: m })
     await m.start()
     await m.dial(ok)
     await rejection(m.dial(dead))

@@ -1,28 +1,12 @@
 import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import { dialContext } from '@p2p/compliance-tests/dial-strategy'
 import type { NetAddress } from '@p2p/types'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { BiasedRandomStrategy, newAddressBias } from '../src/index.js'
-import { candidateAddress, entry, type Rig, rig } from './helpers.js'
+import { candidateAddress, entry, rigsOnFakeTimers } from './helpers.js'
 
 const PERIOD = 1000
-const rigs: Rig[] = []
-
-function open(...args: Parameters<typeof rig>): Rig {
-  const r = rig(...args)
-  rigs.push(r)
-  return r
-}
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.manager.stop()
-  expect(vi.getTimerCount()).toBe(0)
-  vi.useRealTimers()
-})
+const { open } = rigsOnFakeTimers()
 
 const addrs = (n: number, from = 1): NetAddress[] => Array.from({ length: n }, (_, i) => candidateAddress(from + i))
 

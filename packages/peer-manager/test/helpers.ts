@@ -2,6 +2,7 @@ import { addrBook, type BucketedAddrBook } from '@p2p/addrbook'
 import { candidateAddress } from '@p2p/compliance-tests/dial-strategy'
 import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import type { NetAddress, NodeID } from '@p2p/types'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { type PeerManagerInit, peerManager } from '../src/index.js'
 
 export { candidateAddress }
@@ -51,6 +52,34 @@ export function rig(init: PeerManagerInit = {}, o: { addrs?: NetAddress[]; sw?: 
   const book = bookWith(o.addrs ?? [], random)
   const manager = peerManager({ ensurePeersPeriodMs: 1000, random, ...init })({ switch: sw, addrBook: book })
   return { sw, book, manager }
+}
+
+export interface Rigs {
+  /** A {@link rig} (over the defaults given to {@link rigsOnFakeTimers}) that is stopped after the test. */
+  open(init?: PeerManagerInit, o?: Parameters<typeof rig>[1]): Rig
+  /** Stops a manager built by hand after the test, as `open` does. */
+  track(r: Rig): Rig
+}
+
+/**
+ * Fake timers in every test of the file; after each test the rigs it opened are stopped and no
+ * timer may be left. `defaults` go under each `open`'s own options.
+ */
+export function rigsOnFakeTimers(defaults: PeerManagerInit = {}): Rigs {
+  const rigs: Rig[] = []
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) await r.manager.stop()
+    expect(vi.getTimerCount()).toBe(0)
+    vi.useRealTimers()
+  })
+  const track = (r: Rig): Rig => {
+    rigs.push(r)
+    return r
+  }
+  return { open: (init = {}, o = {}) => track(rig({ ...defaults, ...init }, o)), track }
 }
 
 export async function rejection(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {

@@ -1,26 +1,11 @@
 import { FakeSwitch } from '@p2p/compliance-tests/peer-manager'
 import type { HostResolver, NodeID } from '@p2p/types'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { peerManager } from '../src/index.js'
-import { candidateAddress, entry, loopback, type Rig, rig } from './helpers.js'
+import { candidateAddress, entry, loopback, rig, rigsOnFakeTimers } from './helpers.js'
 
-const rigs: Rig[] = []
-function open(init: Parameters<typeof rig>[0] = {}, o: Parameters<typeof rig>[1] = {}): Rig {
-  // the ensure loop plays no part here: a long period keeps fake hours cheap
-  const r = rig({ ensurePeersPeriodMs: 30 * 60_000, ...init }, o)
-  rigs.push(r)
-  return r
-}
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.manager.stop()
-  expect(vi.getTimerCount()).toBe(0)
-  vi.useRealTimers()
-})
+// the ensure loop plays no part here: a long period keeps fake hours cheap
+const { open } = rigsOnFakeTimers({ ensurePeersPeriodMs: 30 * 60_000 })
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
