@@ -94,6 +94,41 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+/** Where a suite's tests keep their book file; see {@link tempBookFile}. */
+export interface TempBookFile {
+  /** The test's directory, set by `create`. */
+  readonly dir: string
+  /** `addrbook.json` in `dir` (not created). */
+  readonly path: string
+  /** A fresh {@link tempDir}: call in `beforeEach`. */
+  create(): void
+  /** Removes it: call in `afterEach`. */
+  remove(): void
+}
+
+/**
+ * A temporary book file per test (read `dir` and `path` inside the tests: they change per
+ * test). The suite registers the hooks: this module stays free of vitest, as save-loop-child.ts
+ * loads it in plain Node.
+ */
+export function tempBookFile(): TempBookFile {
+  let cleanup = (): void => {}
+  const file = {
+    dir: '',
+    path: '',
+    create(): void {
+      const t = tempDir()
+      file.dir = t.dir
+      file.path = join(t.dir, 'addrbook.json')
+      cleanup = t.cleanup
+    },
+    remove(): void {
+      cleanup()
+    }
+  }
+  return file
+}
+
 /** Checks the invariants tying buckets, lookup and counters together. */
 export function assertConsistent(book: BucketedAddrBook): void {
   const t = book.table

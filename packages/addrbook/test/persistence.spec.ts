@@ -7,7 +7,7 @@ import { readBounded } from '../src/book-file.js'
 import { decodeAddrBook, MAX_FILE_ENTRIES } from '../src/file.js'
 import { addrBook } from '../src/index.js'
 import { restoreBook } from '../src/restore.js'
-import { assertConsistent, hashKey, makeBook, randomAddresses, seeded, tempDir, vectors } from './helpers.js'
+import { assertConsistent, hashKey, makeBook, randomAddresses, seeded, tempBookFile, tempDir, vectors } from './helpers.js'
 
 const goFile = vectors.saved_book.addrbook_json
 
@@ -36,53 +36,48 @@ function capturingLogger(): { logger: { forComponent: () => Logger }; errors: st
 }
 
 describe('persistence', () => {
-  let dir: string
-  let cleanup: () => void
-  let path: string
-  beforeEach(() => {
-    ;({ dir, cleanup } = tempDir())
-    path = join(dir, 'addrbook.json')
-  })
-  afterEach(() => cleanup())
+  const bookFile = tempBookFile()
+  beforeEach(() => bookFile.create())
+  afterEach(() => bookFile.remove())
 
   it('saves atomically: no temporary file is left, the file is complete JSON', async () => {
-    const book = makeBook({ filePath: path })
+    const book = makeBook({ filePath: bookFile.path })
     for (const a of randomAddresses(50, seeded(1))) book.addAddress(a, a)
     await Promise.all([book.save(), book.save(), book.save()])
-    expect(readdirSync(dir)).toEqual(['addrbook.json'])
-    expect((JSON.parse(readFileSync(path, 'utf8')) as { addrs: unknown[] }).addrs).toHaveLength(50)
-    expect(statSync(path).mode & 0o777).toBe(0o644)
+    expect(readdirSync(bookFile.dir)).toEqual(['addrbook.json'])
+    expect((JSON.parse(readFileSync(bookFile.path, 'utf8')) as { addrs: unknown[] }).addrs).toHaveLength(50)
+    expect(statSync(bookFile.path).mode & 0o777).toBe(0o644)
   })
 
   it('a book without a file does not persist; an aborted save rejects with AbortError', async () => {
     const book = makeBook()
     await book.save()
-    expect(readdirSync(dir)).toEqual([])
-    const withFile = makeBook({ filePath: path })
+    expect(readdirSync(bookFile.dir)).toEqual([])
+    const withFile = makeBook({ filePath: bookFile.path })
     await expect(withFile.save({ signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
-    expect(existsSync(path)).toBe(false)
+    expect(existsSync(bookFile.path)).toBe(false)
   })
 
   it('a missing file starts an empty book; start removes temporary files a killed writer left', async () => {
-    writeFileSync(join(dir, '.addrbook.json.tmp-123-abcdef'), '{"trunc')
-    writeFileSync(join(dir, 'unrelated.tmp'), 'x')
-    const book = makeBook({ filePath: path })
+    writeFileSync(join(bookFile.dir, '.addrbook.json.tmp-123-abcdef'), '{"trunc')
+    writeFileSync(join(bookFile.dir, 'unrelated.tmp'), 'x')
+    const book = makeBook({ filePath: bookFile.path })
     await book.start()
     expect(book.size()).toBe(0)
-    expect(readdirSync(dir).sort()).toEqual(['unrelated.tmp'])
+    expect(readdirSync(bookFile.dir).sort()).toEqual(['unrelated.tmp'])
     await book.stop()
-    expect(existsSync(path)).toBe(true) // stop saves
+    expect(existsSync(bookFile.path)).toBe(true) // stop saves
   })
 
   it('saves periodically while the book changes, and at stop', async () => {
-    const book = makeBook({ filePath: path, saveIntervalMs: 20 })
+    const book = makeBook({ filePath: bookFile.path, saveIntervalMs: 20 })
     await book.start()
     const [a, b] = randomAddresses(2, seeded(2))
     book.addAddress(a!, a!)
-    await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toContain(a!.id), { timeout: 2000 })
+    await vi.waitFor(() => expect(readFileSync(bookFile.path, 'utf8')).toContain(a!.id), { timeout: 2000 })
     book.addAddress(b!, b!)
     await book.stop()
-    expect(readFileSync(path, 'utf8')).toContain(b!.id)
+    expect(readFileSync(bookFile.path, 'utf8')).toContain(b!.id)
   })
 
   it('leaves no timer or file handle behind after stop', async () => {
@@ -95,7 +90,7 @@ describe('persistence', () => {
     // fake only the timers, so the book's (unref'd, hence otherwise invisible) timers are counted
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     try {
-      const book = makeBook({ filePath: path, saveIntervalMs: 10 })
+      const book = makeBook({ filePath: bookFile.path, saveIntervalMs: 10 })
       await book.start()
       const [a] = randomAddresses(1, seeded(3))
       book.addAddress(a!, a!)
@@ -120,17 +115,17 @@ describe('persistence', () => {
       ['addrs not a list', '{"key":"0123456789abcdef01234567","addrs":{}}'],
       ['a key that is not a string', '{"key":5,"addrs":[]}']
     ])('%s: start rejects with CorruptFileError and the file is moved aside, not overwritten', async (_, text) => {
-      writeFileSync(path, text)
-      const book = makeBook({ filePath: path })
+      writeFileSync(bookFile.path, text)
+      const book = makeBook({ filePath: bookFile.path })
       const err = await book.start().then(
         () => undefined,
         (e: unknown) => e
       )
-      expect(err).toMatchObject({ name: 'CorruptFileError', code: 'CORRUPT_FILE', path })
+      expect(err).toMatchObject({ name: 'CorruptFileError', code: 'CORRUPT_FILE', path: bookFile.path })
       const movedTo = (err as { movedTo: string }).movedTo
       expect(movedTo).toMatch(/addrbook\.json\.corrupt-/)
       expect(readFileSync(movedTo, 'utf8')).toBe(text)
-      expect(existsSync(path)).toBe(false)
+      expect(existsSync(bookFile.path)).toBe(false)
       // the next start begins empty; saves never touch the corrupt copy
       await book.start()
       const [a] = randomAddresses(1, seeded(4))
@@ -141,42 +136,42 @@ describe('persistence', () => {
 
     it('every truncation of a Go file is refused, never half-loaded', async () => {
       for (const cut of [1, 10, 100, 500, goFile.length - 2, goFile.length - 1]) {
-        writeFileSync(path, goFile.slice(0, cut))
-        await expect(makeBook({ filePath: path }).start(), String(cut)).rejects.toMatchObject({ name: 'CorruptFileError' })
+        writeFileSync(bookFile.path, goFile.slice(0, cut))
+        await expect(makeBook({ filePath: bookFile.path }).start(), String(cut)).rejects.toMatchObject({ name: 'CorruptFileError' })
       }
     })
 
     it("with corruptFile 'start-empty' the book logs, keeps the file aside and starts empty", async () => {
-      writeFileSync(path, '{"key": "abc", "addrs": [')
+      writeFileSync(bookFile.path, '{"key": "abc", "addrs": [')
       const { logger, errors } = capturingLogger()
-      const book = addrBook({ filePath: path, corruptFile: 'start-empty' })({ logger })
+      const book = addrBook({ filePath: bookFile.path, corruptFile: 'start-empty' })({ logger })
       await book.start()
       expect(book.size()).toBe(0)
       expect(errors.join('\n')).toMatch(/corrupt-/)
-      expect(readdirSync(dir).some((n) => n.startsWith('addrbook.json.corrupt-'))).toBe(true)
+      expect(readdirSync(bookFile.dir).some((n) => n.startsWith('addrbook.json.corrupt-'))).toBe(true)
       await book.stop()
     })
 
     it('a file listing more entries than a book can hold is corrupt, found before parsing: one log line, moved aside (issue 10 hole 3)', async () => {
       // Junk entries (not objects), as in the 50 MB file of the issue, just past the capacity.
       const text = `{"key":"0123456789abcdef01234567","addrs":[${'1,'.repeat(MAX_FILE_ENTRIES)}1]}`
-      writeFileSync(path, text)
+      writeFileSync(bookFile.path, text)
       const { logger, errors } = capturingLogger()
-      const book = addrBook({ filePath: path, corruptFile: 'start-empty' })({ logger })
+      const book = addrBook({ filePath: bookFile.path, corruptFile: 'start-empty' })({ logger })
       await book.start()
       expect(book.size()).toBe(0)
       expect(errors).toHaveLength(1)
       expect(errors[0]).toMatch(new RegExp(`more than ${MAX_FILE_ENTRIES} entries.*corrupt-`))
-      expect(existsSync(path)).toBe(false)
+      expect(existsSync(bookFile.path)).toBe(false)
       await book.stop()
       // The next start is not stuck on the same file.
-      const again = makeBook({ filePath: path })
+      const again = makeBook({ filePath: bookFile.path })
       await again.start()
       await again.stop()
       // At the capacity exactly, the same junk is read and dropped, with one summary line.
-      writeFileSync(path, `{"key":"0123456789abcdef01234567","addrs":[${'1,'.repeat(MAX_FILE_ENTRIES - 1)}1]}`)
+      writeFileSync(bookFile.path, `{"key":"0123456789abcdef01234567","addrs":[${'1,'.repeat(MAX_FILE_ENTRIES - 1)}1]}`)
       const full = capturingLogger()
-      const atCap = addrBook({ filePath: path })({ logger: full.logger })
+      const atCap = addrBook({ filePath: bookFile.path })({ logger: full.logger })
       await atCap.start()
       expect(full.errors).toHaveLength(1)
       expect(full.errors[0]).toMatch(/dropped %d entries/)
@@ -197,19 +192,19 @@ describe('persistence', () => {
       ['no "addrs" at all', () => ({ key: '0123456789abcdef01234567' })]
     ])('a file of an unknown shape (%s) is corrupt: typed error, moved aside, never overwritten (issue 10 hole 4)', async (_, make) => {
       const text = JSON.stringify(make(Array.from({ length: 2000 }, (_, i) => entry({}, i + 1))))
-      writeFileSync(path, text)
-      const book = makeBook({ filePath: path })
+      writeFileSync(bookFile.path, text)
+      const book = makeBook({ filePath: bookFile.path })
       const err = (await book.start().then(() => undefined, (e: unknown) => e)) as { name: string; movedTo: string }
-      expect(err).toMatchObject({ name: 'CorruptFileError', path })
-      expect(existsSync(path)).toBe(false)
+      expect(err).toMatchObject({ name: 'CorruptFileError', path: bookFile.path })
+      expect(existsSync(bookFile.path)).toBe(false)
       await book.start()
       await book.stop()
       expect(readFileSync(err.movedTo, 'utf8')).toBe(text)
     })
 
     it('a file over the size limit is treated as corrupt', async () => {
-      writeFileSync(path, goFile)
-      await expect(makeBook({ filePath: path, maxFileBytes: 100 }).start()).rejects.toMatchObject({
+      writeFileSync(bookFile.path, goFile)
+      await expect(makeBook({ filePath: bookFile.path, maxFileBytes: 100 }).start()).rejects.toMatchObject({
         name: 'CorruptFileError',
         message: expect.stringContaining('more than the limit')
       })
@@ -237,9 +232,9 @@ describe('persistence', () => {
         entry({ extra_field: true, addr: { id: 'ab'.repeat(20), ip: '::ffff:7.7.7.7', port: 1 } }, 13)
       ]
     }
-    writeFileSync(path, JSON.stringify(file))
+    writeFileSync(bookFile.path, JSON.stringify(file))
     const { logger, errors } = capturingLogger()
-    const book = addrBook({ filePath: path, hashKey })({ logger })
+    const book = addrBook({ filePath: bookFile.path, hashKey })({ logger })
     await book.start()
     const ids = book.knownAddresses().map((k) => k.addr.id)
     expect(ids).toHaveLength(6)
@@ -257,8 +252,8 @@ describe('persistence', () => {
   })
 
   it('never lets a file push a bucket past 65 entries', async () => {
-    writeFileSync(path, JSON.stringify({ key: 'k', addrs: Array.from({ length: 80 }, (_, i) => entry({ buckets: [7] }, i + 1)) }))
-    const book = makeBook({ filePath: path })
+    writeFileSync(bookFile.path, JSON.stringify({ key: 'k', addrs: Array.from({ length: 80 }, (_, i) => entry({ buckets: [7] }, i + 1)) }))
+    const book = makeBook({ filePath: bookFile.path })
     await book.start()
     expect(book.table.newBuckets[7]!.length).toBe(65)
     expect(book.size()).toBe(65)

@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { netAddressString } from '@p2p/types'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addrBook, type BucketedAddrBook } from '../src/index.js'
-import { addr, hashKey, tempDir, vectors } from './helpers.js'
+import { addr, hashKey, tempBookFile, vectors } from './helpers.js'
 
 const saved = vectors.saved_book
 /** Go writes nanoseconds; we keep milliseconds. Compare with the fraction of a second removed. */
@@ -14,19 +13,14 @@ function stateOf(book: BucketedAddrBook) {
 }
 
 describe("Go's saved addrbook.json (vectors saved_book)", () => {
-  let dir: string
-  let cleanup: () => void
-  let path: string
-  beforeEach(() => {
-    ;({ dir, cleanup } = tempDir())
-    path = join(dir, 'addrbook.json')
-  })
-  afterEach(() => cleanup())
+  const bookFile = tempBookFile()
+  beforeEach(() => bookFile.create())
+  afterEach(() => bookFile.remove())
 
   it('loads every address into the bucket and state Go saved', async () => {
-    writeFileSync(path, saved.addrbook_json)
+    writeFileSync(bookFile.path, saved.addrbook_json)
     // the Go book ran with addr_book_strict = false (it holds 10.0.0.5 and 127.0.0.1)
-    const book = addrBook({ filePath: path, hashKey, strict: false })({})
+    const book = addrBook({ filePath: bookFile.path, hashKey, strict: false })({})
     await book.start()
     expect(book.key).toBe(vectors.addrbook_key)
     expect(book.size()).toBe(saved.final_state.length)
@@ -50,8 +44,8 @@ describe("Go's saved addrbook.json (vectors saved_book)", () => {
   })
 
   it('keeps the times Go wrote, to the millisecond', async () => {
-    writeFileSync(path, saved.addrbook_json)
-    const book = addrBook({ filePath: path, hashKey, strict: false })({})
+    writeFileSync(bookFile.path, saved.addrbook_json)
+    const book = addrBook({ filePath: bookFile.path, hashKey, strict: false })({})
     await book.start()
     const goEntries = (JSON.parse(saved.addrbook_json) as { addrs: Array<Record<string, string> & { addr: { id: string } }> }).addrs
     for (const g of goEntries) {
@@ -65,11 +59,11 @@ describe("Go's saved addrbook.json (vectors saved_book)", () => {
   })
 
   it('writes back the bytes Go wrote (field names, order, tabs, key, bucket types), up to sub-second digits', async () => {
-    writeFileSync(path, saved.addrbook_json)
-    const book = addrBook({ filePath: path, hashKey, strict: false, saveIntervalMs: 3_600_000 })({})
+    writeFileSync(bookFile.path, saved.addrbook_json)
+    const book = addrBook({ filePath: bookFile.path, hashKey, strict: false, saveIntervalMs: 3_600_000 })({})
     await book.start()
     await book.save()
-    const ours = readFileSync(path, 'utf8')
+    const ours = readFileSync(bookFile.path, 'utf8')
     expect(withoutFractions(ours)).toBe(withoutFractions(saved.addrbook_json))
     await book.stop()
   })
@@ -100,11 +94,11 @@ describe("Go's saved addrbook.json (vectors saved_book)", () => {
   })
 
   it('a book it saves loads back identically', async () => {
-    writeFileSync(path, saved.addrbook_json)
-    const first = addrBook({ filePath: path, hashKey, strict: false })({})
+    writeFileSync(bookFile.path, saved.addrbook_json)
+    const first = addrBook({ filePath: bookFile.path, hashKey, strict: false })({})
     await first.start()
     await first.stop()
-    const second = addrBook({ filePath: path, strict: false })({})
+    const second = addrBook({ filePath: bookFile.path, strict: false })({})
     await second.start()
     expect(second.key).toBe(vectors.addrbook_key)
     expect(second.knownAddresses()).toEqual(first.knownAddresses())
