@@ -1,25 +1,14 @@
 import { setImmediate as tick } from 'node:timers/promises'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FlowRate, isUnlimitedRate } from '../src/mconn/flow-rate.js'
 import { MConnection } from '../src/mconn/mconnection.js'
 import { delimitedPacketMsgSize, PacketView } from '../src/mconn/packet-codec.js'
 import { PacketReader } from '../src/mconn/packet-reader.js'
 import { decayRecentlySent, pickChannel, type SchedulableChannel } from '../src/mconn/send-scheduler.js'
+import { closedAfterEach, until } from './helpers/mconn.js'
 import { collect, memoryStreamPair } from './helpers/memory-stream.js'
 
-const open: MConnection[] = []
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
+const open = closedAfterEach()
 
 describe('FlowRate (Go flowrate Limit semantics, fake clock)', () => {
   it('allows round(rate × 100 ms) bytes per sample, then says how long to wait', () => {

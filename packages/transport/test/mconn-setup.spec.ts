@@ -1,26 +1,15 @@
 import type { Counter, Gauge, MetricLabels, Metrics } from '@p2p/types'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { mconnection } from '../src/mconn/index.js'
 import { MConnection } from '../src/mconn/mconnection.js'
 import { encodePacket, PING_PACKET, PONG_PACKET } from '../src/mconn/packet-codec.js'
+import { closedAfterEach, until } from './helpers/mconn.js'
 import { collect, memoryStreamPair } from './helpers/memory-stream.js'
 
 /* Cheap set-up (issue 14: seeds and crawlers live on short connections) and the metrics sink. */
 
 const FAST = { sendRate: 0, recvRate: 0, flushThrottleMs: 0 }
-const open: MConnection[] = []
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
+const open = closedAfterEach()
 
 /** Private fields these tests are about (what a connection has built). */
 const built = (c: MConnection): { sender: unknown; reader: unknown } => c as unknown as { sender: unknown; reader: unknown }
