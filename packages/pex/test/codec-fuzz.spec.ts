@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodePexMessage, encodePexAddrs, MAX_PEX_MESSAGE_SIZE } from '../src/messages.js'
+import { varint } from './helpers/fakes.js'
 
 /*
  * Hostile input for the PEX decoder: protobuf-shaped bytes built from random fields (any field
@@ -8,16 +9,6 @@ import { decodePexMessage, encodePexAddrs, MAX_PEX_MESSAGE_SIZE } from '../src/m
  * past the first tag. The decoder may only return a message or throw ProtocolError /
  * MessageTooLargeError, and nothing it returns is bigger than what it was given.
  */
-
-const varint = (v: number): number[] => {
-  const out: number[] = []
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80)
-    v = Math.floor(v / 128)
-  }
-  out.push(v)
-  return out
-}
 
 type Field = number[]
 const fieldArb: fc.Memo<Field> = fc.memo((depth) => {

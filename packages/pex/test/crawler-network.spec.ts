@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
 import { generateNodeKey } from '@p2p/config'
 import { tcpTransport } from '@p2p/transport'
 import {
@@ -15,7 +14,7 @@ import {
   type Transport
 } from '@p2p/types'
 import { Ajv } from 'ajv'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   CSV_COLUMNS,
   type CrawlReport,
@@ -31,24 +30,14 @@ import {
   toNdjson,
   unreachableReason
 } from '../src/index.js'
-import { type PexNode, pexNode } from './helpers/network.js'
+import { crawlFixtures } from './helpers/network.js'
 
 /*
  * crawlNetwork() (reports, reasons, edges, resume, files) on a loopback network of real PEX
  * nodes, plus hostile peers built from the transport and the PEX codec.
  */
 
-const nodes: PexNode[] = []
-const transports: Transport[] = []
-const servers: Server[] = []
-let hostNo = 150
-const host = (): string => `127.0.1.${hostNo++}`
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.stop()))
-  await Promise.all(transports.splice(0).map((t) => t.stop()))
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
-})
+const { host, node, silentServer, keepTransport } = crawlFixtures(150)
 
 function info(id: string, network: string, channels: number[], moniker: string): NodeInfo {
   return {
@@ -68,31 +57,8 @@ async function crawlerTransport(network = 'pex-test'): Promise<Transport> {
   const key = generateNodeKey()
   const t = tcpTransport({ dialOnly: true, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info(key.id, network, [0], 'crawler') })
   await t.start()
-  transports.push(t)
+  keepTransport(t)
   return t
-}
-
-async function node(network?: string): Promise<PexNode> {
-  const n = await pexNode(host(), { pex: { ensurePeersPeriodMs: 3_600_000 }, ...(network === undefined ? {} : { network }) })
-  nodes.push(n)
-  return n
-}
-
-async function silentServer(): Promise<NetAddress> {
-  const h = host()
-  const sockets = new Set<Socket>()
-  const server = createServer((sock) => {
-    sockets.add(sock)
-    sock.on('error', () => {})
-  })
-  const close = server.close.bind(server)
-  server.close = (cb?: (err?: Error) => void) => {
-    for (const sock of sockets) sock.destroy()
-    return close(cb)
-  }
-  servers.push(server)
-  await new Promise<void>((r) => server.listen(0, h, r))
-  return { id: generateNodeKey().id, ip: h, port: (server.address() as { port: number }).port }
 }
 
 /** A peer that completes the handshake and answers every PexRequest with `answer` (raw bytes). */
@@ -101,7 +67,7 @@ async function hostilePeer(answer: Uint8Array): Promise<NetAddress> {
   const h = host()
   const t = tcpTransport({ listen: `${h}:0`, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info(key.id, 'pex-test', [0], 'hostile') })
   await t.start()
-  transports.push(t)
+  keepTransport(t)
   void (async () => {
     for await (const conn of t.accept()) {
       conn.start([{ id: PEX_CHANNEL, priority: 1, sendQueueCapacity: 4, recvMessageCapacity: MAX_PEX_MESSAGE_SIZE }], {

@@ -1,27 +1,16 @@
-import { createServer, type Server } from 'node:net'
 import { generateNodeKey } from '@p2p/config'
 import { tcpTransport } from '@p2p/transport'
 import type { NetAddress, NodeID, NodeInfo, Transport } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type CrawlRecord, crawl } from '../src/index.js'
-import { handles, type PexNode, pexNode, sleep } from './helpers/network.js'
+import { crawlFixtures, handles, type PexNode, pexNode, sleep } from './helpers/network.js'
 
 /*
  * The crawler library on a loopback network of real PEX nodes: a chain of live nodes, dead
  * addresses, a node on another network and a socket that never completes a handshake.
  */
 
-const nodes: PexNode[] = []
-const transports: Transport[] = []
-const servers: Server[] = []
-let hostNo = 120
-const host = (): string => `127.0.1.${hostNo++}`
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.stop()))
-  await Promise.all(transports.splice(0).map((t) => t.stop()))
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
-})
+const { host, node, silentServer, keepNode, keepTransport, stopAll } = crawlFixtures(120)
 
 async function crawlerTransport(network = 'pex-test'): Promise<Transport> {
   const key = generateNodeKey()
@@ -40,14 +29,8 @@ async function crawlerTransport(network = 'pex-test'): Promise<Transport> {
   await t.start()
   const a = t.listenAddress()
   info = { ...info, listenAddr: `tcp://${a.ip}:${a.port}` }
-  transports.push(t)
+  keepTransport(t)
   return t
-}
-
-async function node(network?: string): Promise<PexNode> {
-  const n = await pexNode(host(), { pex: { ensurePeersPeriodMs: 3_600_000 }, ...(network === undefined ? {} : { network }) })
-  nodes.push(n)
-  return n
 }
 
 /** A live chain a → b → c → d (each knows the next), plus dead and foreign addresses. */
@@ -65,25 +48,6 @@ async function network() {
   live[2]!.book.addAddress(foreign.addr, live[2]!.addr)
   live[2]!.book.addAddress(never, live[2]!.addr)
   return { live, foreign, dead, never }
-}
-
-/** Accepts TCP and never says a word: the handshake can only time out. */
-async function silentServer(): Promise<NetAddress> {
-  const h = host()
-  const sockets = new Set<import('node:net').Socket>()
-  const server = createServer((sock) => {
-    sockets.add(sock)
-    sock.on('error', () => {})
-  })
-  const close = server.close.bind(server)
-  server.close = (cb?: (err?: Error) => void) => {
-    for (const sock of sockets) sock.destroy()
-    return close(cb)
-  }
-  servers.push(server)
-  await new Promise<void>((r) => server.listen(0, h, r))
-  const port = (server.address() as { port: number }).port
-  return { id: generateNodeKey().id, ip: h, port }
 }
 
 const byId = (records: CrawlRecord[], id: NodeID): CrawlRecord | undefined => records.find((r) => r.id === id)
@@ -179,7 +143,7 @@ describe('crawl()', () => {
 
   it('a seed node answers once and hangs up: still recorded with its answer', async () => {
     const seed = await pexNode(host(), { pex: { seedMode: true, crawlPeriodMs: 3_600_000 } })
-    nodes.push(seed)
+    keepNode(seed)
     const transport = await crawlerTransport()
     const result = await crawl([seed.addr], { transport })
     expect(byId(result.records, seed.addr.id)).toMatchObject({ status: 'reachable', addrsReturned: 0 })
@@ -201,7 +165,7 @@ describe('crawl()', () => {
     }
     const transport = tcpTransport({ dialOnly: true, allowDuplicateIp: true })({ nodeKey: key, nodeInfo: () => info })
     await transport.start()
-    transports.push(transport)
+    keepTransport(transport)
     const result = await crawl([live[0]!.addr], { transport, selfId: key.id, dialTimeoutMs: 1_500 })
     for (const n of live) expect(byId(result.records, n.addr.id)?.status).toBe('reachable')
     expect(byId(result.records, key.id)).toBeUndefined()
@@ -211,9 +175,7 @@ describe('crawl()', () => {
     const { live } = await network()
     const transport = await crawlerTransport()
     await crawl([live[0]!.addr], { transport, dialTimeoutMs: 1_000 })
-    await Promise.all(nodes.splice(0).map((n) => n.stop()))
-    await Promise.all(transports.splice(0).map((t) => t.stop()))
-    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
+    await stopAll()
     await sleep(10)
     expect(handles().filter((h) => h === 'TCPServerWrap' || h === 'TCPSocketWrap' || h === 'Timeout')).toEqual([])
   })

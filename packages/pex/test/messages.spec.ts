@@ -13,6 +13,7 @@ import {
   pexMessageType,
   type ProtoNetAddress
 } from '../src/messages.js'
+import { varint } from './helpers/fakes.js'
 
 interface DecodeRow {
   message_hex: string
@@ -143,15 +144,6 @@ describe('PEX messages: Go vectors', () => {
 })
 
 describe('PEX decoder: Go leniency, strict lengths', () => {
-  const varint = (v: number): number[] => {
-    const out: number[] = []
-    while (v >= 0x80) {
-      out.push((v % 128) | 0x80)
-      v = Math.floor(v / 128)
-    }
-    out.push(v)
-    return out
-  }
   const tag = (field: number, wire: number): number[] => varint(field * 8 + wire)
   const len = (field: number, data: number[]): number[] => [...tag(field, 2), ...varint(data.length), ...data]
   const ascii = (s: string): number[] => [...Buffer.from(s)]

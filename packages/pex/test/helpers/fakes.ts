@@ -216,3 +216,14 @@ export class FakeDialer implements Dialer {
 export function someAddr(i: number, port = 26656): NetAddress {
   return { id: randomId(), ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port }
 }
+
+/** A protobuf varint (base-128, low group first) of `v`, for messages built byte by byte. */
+export function varint(v: number): number[] {
+  const out: number[] = []
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80)
+    v = Math.floor(v / 128)
+  }
+  out.push(v)
+  return out
+}

@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket } from 'node:net'
 import { addrBook, type BucketedAddrBook } from '@p2p/addrbook'
 import { generateNodeKey } from '@p2p/config'
 import { type DefaultPeerManager, peerManager, type PeerManagerInit } from '@p2p/peer-manager'
@@ -13,6 +14,7 @@ import type {
   Switch,
   Transport
 } from '@p2p/types'
+import { afterEach } from 'vitest'
 import { type PexInit, type PexReactor, pex } from '../../src/index.js'
 
 export interface PexNode {
@@ -120,6 +122,71 @@ export async function until(fn: () => boolean, what: string, timeoutMs = 15_000,
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** A crawler test file's loopback peers, from {@link crawlFixtures}. */
+export interface CrawlFixtures {
+  /** The next host 127.0.1.x. */
+  host(): string
+  /** A PEX node on its own host that never dials on its own (ensurePeersPeriodMs of an hour). */
+  node(network?: string): Promise<PexNode>
+  /** A TCP server on its own host that accepts and never says a word: a handshake can only time out. */
+  silentServer(): Promise<NetAddress>
+  /** Stops a node made otherwise after the test. */
+  keepNode(n: PexNode): void
+  /** Stops a transport after the test. */
+  keepTransport(t: Transport): void
+  /** What runs after each test: stops the nodes, then the transports, then closes the servers. */
+  stopAll(): Promise<void>
+}
+
+/**
+ * Loopback peers for a crawler test file, all stopped after each test. Hosts count up from
+ * 127.0.1.`firstHost`; files running side by side need ranges of their own.
+ */
+export function crawlFixtures(firstHost: number): CrawlFixtures {
+  const nodes: PexNode[] = []
+  const transports: Transport[] = []
+  const servers: Server[] = []
+  let hostNo = firstHost
+  const host = (): string => `127.0.1.${hostNo++}`
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(nodes.splice(0).map((n) => n.stop()))
+    await Promise.all(transports.splice(0).map((t) => t.stop()))
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
+  }
+  afterEach(() => stopAll())
+  return {
+    host,
+    async node(network) {
+      const n = await pexNode(host(), { pex: { ensurePeersPeriodMs: 3_600_000 }, ...(network === undefined ? {} : { network }) })
+      nodes.push(n)
+      return n
+    },
+    async silentServer() {
+      const h = host()
+      const sockets = new Set<Socket>()
+      const server = createServer((sock) => {
+        sockets.add(sock)
+        sock.on('error', () => {})
+      })
+      const close = server.close.bind(server)
+      server.close = (cb?: (err?: Error) => void) => {
+        for (const sock of sockets) sock.destroy()
+        return close(cb)
+      }
+      servers.push(server)
+      await new Promise<void>((r) => server.listen(0, h, r))
+      return { id: generateNodeKey().id, ip: h, port: (server.address() as { port: number }).port }
+    },
+    keepNode: (n) => {
+      nodes.push(n)
+    },
+    keepTransport: (t) => {
+      transports.push(t)
+    },
+    stopAll
+  }
+}
 
 /** Active handles other than the test runner's own. */
 export function handles(): string[] {
