@@ -214,7 +214,7 @@ describe('MConnection: the batch buffer follows the traffic', () => {
   })
 
   it('pings and pongs on an idle connection do not allocate the buffer', async () => {
-    const { a, b } = pair({ sendRate: 0, recvRate: 0, flushThrottleMs: 0, pingIntervalMs: 20, pongTimeoutMs: 15 })
+    const { a, b } = pair({ sendRate: 0, recvRate: 0, flushThrottleMs: 0, pingIntervalMs: 100, pongTimeoutMs: 80 })
     await until(() => batch(a).bytesWritten >= 2 && batch(b).bytesWritten >= 2, 'pings and pongs', 2000)
     await new Promise((r) => setTimeout(r, 50))
     expect(a.running && b.running).toBe(true)

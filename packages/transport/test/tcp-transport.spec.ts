@@ -325,8 +325,10 @@ describe('Transport: two nodes over loopback', () => {
   })
 
   it('keeps an idle connection alive with ping/pong', async () => {
-    const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingIntervalMs: 40, pongTimeoutMs: 30 } })
-    await new Promise((r) => setTimeout(r, 300))
+    // Intervals wide enough that a loaded test machine's pauses (GC, a busy core) cannot pass
+    // for a missing pong; the pong timeout itself is tested in mconn-keepalive.spec.ts.
+    const { out, inb, inBox, outBox } = await pair({ mconnection: { sendRate: 0, recvRate: 0, pingIntervalMs: 300, pongTimeoutMs: 250 } })
+    await new Promise((r) => setTimeout(r, 700))
     // Pings went both ways (bytes flowed with no message sent) and nobody timed out.
     expect(out.status().bytesSent).toBeGreaterThan(0)
     expect(inb.status().bytesSent).toBeGreaterThan(0)
