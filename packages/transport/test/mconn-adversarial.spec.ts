@@ -1,11 +1,12 @@
 import { setImmediate as tick } from 'node:timers/promises'
 import { ConnectionClosedError, MessageTooLargeError, ProtocolError } from '@p2p/types'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { encodeUvarint } from '@p2p/types/wire'
 import { MConnection } from '../src/mconn/mconnection.js'
 import { encodePacket, PING_PACKET } from '../src/mconn/packet-codec.js'
 import { collect, type MemoryByteStream, memoryStreamPair } from './helpers/memory-stream.js'
+import { closedAfterEach } from './helpers/mconn.js'
 
 /*
  * A real MConnection on one end, a raw byte stream playing a hostile peer on the other
@@ -20,10 +21,7 @@ interface Harness {
   closes: Array<Error | undefined>
 }
 
-const open: MConnection[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const open = closedAfterEach()
 
 function harness(recvMessageCapacity?: number): Harness {
   const [local, raw] = memoryStreamPair()

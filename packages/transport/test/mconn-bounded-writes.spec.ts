@@ -1,5 +1,5 @@
 import { createNetAddress, type PeerConnection } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { encodeDelimited } from '@p2p/types/wire'
 import { encodeNodeInfo, MemoryNetwork, type MemoryTransport, duplexPair, memoryTransport, secretHandshake } from '../src/index.js'
 import { MConnection } from '../src/mconn/mconnection.js'
@@ -7,15 +7,13 @@ import type { MConnectionInit } from '../src/mconn/options.js'
 import { encodePacket, PING_PACKET } from '../src/mconn/packet-codec.js'
 import { testIdentity } from './helpers/identity.js'
 import { memoryStreamPair } from './helpers/memory-stream.js'
+import { closedAfterEach } from './helpers/mconn.js'
 
 /* Issue 10 hole 1: every write, control frames included, goes through a bounded path. */
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-const open: MConnection[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const open = closedAfterEach()
 
 function start(init: MConnectionInit, options: Parameters<typeof memoryStreamPair>[0] = {}) {
   const [local, raw] = memoryStreamPair(options, {})

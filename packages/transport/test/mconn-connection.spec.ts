@@ -8,13 +8,14 @@ import {
   type NetAddress,
   type NodeInfo
 } from '@p2p/types'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mconnection } from '../src/mconn/index.js'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { encodePacket } from '../src/mconn/packet-codec.js'
 import { type MultiplexerFactory, UpgradedConnection } from '../src/peer-connection.js'
 import { collect, type MemoryStreamOptions, memoryStreamPair } from './helpers/memory-stream.js'
+import { closedAfterEach, until } from './helpers/mconn.js'
 
 const vectors = JSON.parse(readFileSync(new URL('./fixtures/mconnection_packets.json', import.meta.url), 'utf8')) as {
   message_3000_split: { message_hex: string; wire_hex: string }
@@ -43,7 +44,7 @@ function side(conn: MConnection): Side {
   return s
 }
 
-const open: MConnection[] = []
+const open = closedAfterEach()
 function connectedPair(init: MConnectionInit = FAST, streams: MemoryStreamOptions = {}, channels = CHANNELS): [Side, Side] {
   const [sa, sb] = memoryStreamPair(streams)
   const a = new MConnection(sa, channels, init)
@@ -51,18 +52,6 @@ function connectedPair(init: MConnectionInit = FAST, streams: MemoryStreamOption
   open.push(a, b)
   return [side(a), side(b)]
 }
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
 
 function message(seed: number, length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + seed * 7) & 0xff)

@@ -1,9 +1,10 @@
 import { TimeoutError } from '@p2p/types'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { PING_PACKET, PONG_PACKET } from '../src/mconn/packet-codec.js'
 import { collect, memoryStreamPair } from './helpers/memory-stream.js'
+import { closedAfterEach, until } from './helpers/mconn.js'
 
 /* connection_test.go's ping/pong tests, with its 90 ms / 45 ms configuration. */
 
@@ -11,19 +12,7 @@ const KEEPALIVE: MConnectionInit = { sendRate: 0, recvRate: 0, flushThrottleMs: 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(2)
-  }
-}
-
-const open: MConnection[] = []
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const open = closedAfterEach()
 
 function withRawPeer(init: MConnectionInit) {
   const [local, raw] = memoryStreamPair()

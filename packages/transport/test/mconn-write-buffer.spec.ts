@@ -1,10 +1,11 @@
 import { setImmediate as tick } from 'node:timers/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MConnection } from '../src/mconn/mconnection.js'
 import type { MConnectionInit } from '../src/mconn/options.js'
 import { PING_PACKET } from '../src/mconn/packet-codec.js'
 import { INITIAL_WRITE_BUFFER_SIZE, WRITE_BUFFER_SIZE, WriteBuffer } from '../src/mconn/write-buffer.js'
 import { memoryStreamPair, ScriptedByteStream as RecordingStream } from './helpers/memory-stream.js'
+import { closedAfterEach, until } from './helpers/mconn.js'
 
 /* The batch buffer is held only while there is something to send (idle connections hold none). */
 
@@ -148,10 +149,7 @@ describe('WriteBuffer: lazy batch buffer', () => {
 const NONE = { buf: new Uint8Array(0), len: 0, bytesWritten: 0 } as WriteBuffer
 const batch = (conn: MConnection): WriteBuffer => (conn as unknown as { sender?: { out: WriteBuffer } }).sender?.out ?? NONE
 
-const open: MConnection[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const open = closedAfterEach()
 
 function pair(init: MConnectionInit): { a: MConnection; b: MConnection; received: Uint8Array[] } {
   const [sa, sb] = memoryStreamPair()
@@ -166,14 +164,6 @@ function pair(init: MConnectionInit): { a: MConnection; b: MConnection; received
   a.start({ onReceive() {}, onClose() {} })
   b.start({ onReceive: (_ch, m) => received.push(m.slice()), onClose() {} })
   return { a, b, received }
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
 }
 
 describe('MConnection: the batch buffer follows the traffic', () => {
